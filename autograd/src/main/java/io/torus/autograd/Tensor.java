@@ -28,6 +28,20 @@ public class Tensor {
         return data.clone();
     }
 
+    /** Overwrites this tensor's elements, in row-major order, with {@code values} (FLOAT32 tensors). */
+    public Tensor setData(float[] values) {
+        System.arraycopy(values, 0, data, 0, data.length);
+        return this;
+    }
+
+    public io.torus.tensor.DType dtype() {
+        return data != null ? io.torus.tensor.DType.FLOAT32 : io.torus.tensor.DType.INT64;
+    }
+
+    public long numel() {
+        return data != null ? data.length : longs.length;
+    }
+
     public long[] toLongArray() {
         return longs.clone();
     }
