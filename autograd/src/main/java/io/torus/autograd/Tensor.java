@@ -1,48 +1,769 @@
 package io.torus.autograd;
 
-/** Placeholder while the real tensor is written; replaced in the next commit. */
+import io.torus.autograd.engine.AccumulateGrad;
+import io.torus.autograd.engine.Edge;
+import io.torus.autograd.engine.Engine;
+import io.torus.autograd.engine.Node;
+import io.torus.autograd.functions.Arithmetic;
+import io.torus.autograd.functions.Joining;
+import io.torus.autograd.functions.LinearAlgebra;
+import io.torus.autograd.functions.Losses;
+import io.torus.autograd.functions.Movement;
+import io.torus.autograd.functions.Pointwise;
+import io.torus.autograd.functions.Reductions;
+import io.torus.tensor.DType;
+import io.torus.tensor.Device;
+import io.torus.tensor.Generator;
+import io.torus.tensor.NDArray;
+import io.torus.tensor.Shape;
+import io.torus.tensor.op.BinaryOp;
+import io.torus.tensor.op.UnaryOp;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
+
+/**
+ * The user's tensor: an {@link NDArray} plus the autograd metadata of PyTorch's Variable.
+ *
+ * <p>A tensor is a <em>leaf</em> when no recorded op produced it ({@link #gradFn()} is null);
+ * leaves that require grad receive {@link #grad()} from {@link #backward()}. An op on inputs of
+ * which one requires grad (while {@link GradMode} is enabled) records a {@link Node} as the
+ * output's grad_fn, linked by edges to its inputs' grad_fns or to their {@link AccumulateGrad}
+ * sinks. Hooks on non-leaves are pre-hooks of their grad_fn's output slot; hooks on leaves run
+ * before accumulation.
+ */
 public class Tensor {
-    private final float[] data;
-    private final int[] shape;
-    private final long[] longs;
+    private NDArray data;
+    private boolean requiresGrad;
+    private Tensor grad;
+    private Node gradFn;
+    private int outputNr;
+    private boolean retainsGrad;
+    private AccumulateGrad accumulator;
 
-    private Tensor(float[] data, long[] longs, int[] shape) {
+    protected Tensor(NDArray data, boolean requiresGrad) {
         this.data = data;
-        this.longs = longs;
-        this.shape = shape;
+        this.requiresGrad = requiresGrad;
+        if (requiresGrad) {
+            checkFloatingForGrad(data.dtype());
+        }
     }
 
+    // ------------------------------------------------------------------ internal construction
+
+    /** Wraps an array as a leaf that does not require grad (no copy). */
+    public static Tensor wrap(NDArray data) {
+        return new Tensor(data, false);
+    }
+
+    /** Internal: the output {@code outputNr} of a recorded op. */
+    public static Tensor fromOp(NDArray data, Node gradFn, int outputNr) {
+        Tensor t = new Tensor(data, false);
+        t.requiresGrad = true;
+        t.gradFn = gradFn;
+        t.outputNr = outputNr;
+        return t;
+    }
+
+    /** The underlying array (shares storage; writes to it are not tracked by autograd). */
+    public NDArray data() {
+        return data;
+    }
+
+    /** Internal: where gradients for this tensor go (its grad_fn slot, or its leaf sink); null if none. */
+    public Edge gradientEdge() {
+        if (!requiresGrad) {
+            return null;
+        }
+        return gradFn != null ? new Edge(gradFn, outputNr) : new Edge(gradAccumulator(), 0);
+    }
+
+    private synchronized AccumulateGrad gradAccumulator() {
+        if (accumulator == null) {
+            accumulator = new AccumulateGrad(this);
+        }
+        return accumulator;
+    }
+
+    // ------------------------------------------------------------------ creation
+
+    public static Tensor of(float... values) {
+        return wrap(NDArray.of(values.clone(), values.length));
+    }
+
+    public static Tensor of(double... values) {
+        return wrap(NDArray.of(values.clone(), values.length));
+    }
+
+    public static Tensor of(float[][] rows) {
+        int cols = rows.length == 0 ? 0 : rows[0].length;
+        float[] flat = new float[rows.length * cols];
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i].length != cols) {
+                throw new IllegalArgumentException("of: row " + i + " has " + rows[i].length + " values, expected " + cols);
+            }
+            System.arraycopy(rows[i], 0, flat, i * cols, cols);
+        }
+        return wrap(NDArray.of(flat, rows.length, cols));
+    }
+
+    public static Tensor of(double[][] rows) {
+        int cols = rows.length == 0 ? 0 : rows[0].length;
+        double[] flat = new double[rows.length * cols];
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i].length != cols) {
+                throw new IllegalArgumentException("of: row " + i + " has " + rows[i].length + " values, expected " + cols);
+            }
+            System.arraycopy(rows[i], 0, flat, i * cols, cols);
+        }
+        return wrap(NDArray.of(flat, rows.length, cols));
+    }
+
+    /** A FLOAT32 tensor of the given shape over a copy of {@code data}. */
     public static Tensor of(float[] data, int... shape) {
-        return new Tensor(data, null, shape);
+        return wrap(NDArray.of(data.clone(), shape));
     }
 
-    public static Tensor ofLongs(long... v) {
-        return new Tensor(null, v, new int[] {v.length});
+    public static Tensor ofLongs(long... values) {
+        return wrap(NDArray.of(values.clone(), values.length));
     }
+
+    public static Tensor scalar(double value) {
+        return wrap(NDArray.scalar(value, DType.FLOAT32));
+    }
+
+    public static Tensor zeros(int... shape) {
+        return wrap(NDArray.zeros(DType.FLOAT32, shape));
+    }
+
+    public static Tensor zeros(DType dtype, int... shape) {
+        return wrap(NDArray.zeros(dtype, shape));
+    }
+
+    public static Tensor ones(int... shape) {
+        return full(shape, 1);
+    }
+
+    public static Tensor full(int[] shape, double value) {
+        return wrap(NDArray.full(DType.FLOAT32, value, shape));
+    }
+
+    public static Tensor zerosLike(Tensor t) {
+        return wrap(NDArray.zeros(t.dtype(), t.shape()));
+    }
+
+    public static Tensor onesLike(Tensor t) {
+        return fullLike(t, 1);
+    }
+
+    public static Tensor fullLike(Tensor t, double value) {
+        return wrap(NDArray.full(t.dtype(), value, t.shape()));
+    }
+
+    /** start, start+step, ... below end; INT64 when all three are integral, else FLOAT32. */
+    public static Tensor arange(double start, double end, double step) {
+        boolean integral = start == Math.rint(start) && end == Math.rint(end) && step == Math.rint(step);
+        return wrap(NDArray.arange(start, end, step, integral ? DType.INT64 : DType.FLOAT32));
+    }
+
+    public static Tensor arange(long end) {
+        return arange(0, end, 1);
+    }
+
+    public static Tensor eye(int n) {
+        return eye(n, n);
+    }
+
+    public static Tensor eye(int n, int m) {
+        NDArray a = NDArray.zeros(DType.FLOAT32, n, m);
+        for (int i = 0; i < Math.min(n, m); i++) {
+            a.setDouble((long) i * m + i, 1);
+        }
+        return wrap(a);
+    }
+
+    public static void manualSeed(long seed) {
+        Generator.global().manualSeed(seed);
+    }
+
+    public static Tensor rand(int... shape) {
+        return wrap(NDArray.uniform(Generator.global(), 0, 1, DType.FLOAT32, shape));
+    }
+
+    public static Tensor randn(int... shape) {
+        return wrap(NDArray.normal(Generator.global(), 0, 1, DType.FLOAT32, shape));
+    }
+
+    public static Tensor normal(double mean, double std, int... shape) {
+        if (!(std >= 0)) {
+            throw new IllegalArgumentException("normal: std " + std + " must be >= 0");
+        }
+        return wrap(NDArray.normal(Generator.global(), mean, std, DType.FLOAT32, shape));
+    }
+
+    /** A random permutation of 0..n-1 (INT64), a Fisher-Yates shuffle driven by {@code gen}. */
+    public static Tensor randperm(int n, Generator gen) {
+        long[] p = new long[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        long base = gen.reserve(n);
+        for (int i = n - 1; i > 0; i--) {
+            int j = (int) (gen.uniform(base + i) * (i + 1));
+            long tmp = p[i];
+            p[i] = p[j];
+            p[j] = tmp;
+        }
+        return wrap(NDArray.of(p, n));
+    }
+
+    public static Tensor randperm(int n) {
+        return randperm(n, Generator.global());
+    }
+
+    public static Tensor cat(int dim, Tensor... tensors) {
+        return Joining.cat(dim, tensors);
+    }
+
+    public static Tensor stack(int dim, Tensor... tensors) {
+        if (tensors.length == 0) {
+            throw new IllegalArgumentException("stack: expects a non-empty list of tensors");
+        }
+        Tensor[] lifted = new Tensor[tensors.length];
+        int d = Shape.normalizeDim(dim, tensors[0].dim() + 1, "stack");
+        for (int i = 0; i < tensors.length; i++) {
+            lifted[i] = tensors[i].unsqueeze(d);
+        }
+        return cat(d, lifted);
+    }
+
+    // ------------------------------------------------------------------ inspection
 
     public int[] shape() {
-        return shape.clone();
+        return data.shape();
     }
 
-    public float[] toFloatArray() {
-        return data.clone();
-    }
-
-    /** Overwrites this tensor's elements, in row-major order, with {@code values} (FLOAT32 tensors). */
-    public Tensor setData(float[] values) {
-        System.arraycopy(values, 0, data, 0, data.length);
-        return this;
-    }
-
-    public io.torus.tensor.DType dtype() {
-        return data != null ? io.torus.tensor.DType.FLOAT32 : io.torus.tensor.DType.INT64;
+    public int dim() {
+        return data.dim();
     }
 
     public long numel() {
-        return data != null ? data.length : longs.length;
+        return data.numel();
+    }
+
+    public DType dtype() {
+        return data.dtype();
+    }
+
+    public Device device() {
+        return data.device();
+    }
+
+    public double item() {
+        return data.item();
+    }
+
+    public float[] toFloatArray() {
+        return data.toFloatArray();
+    }
+
+    public double[] toDoubleArray() {
+        return data.toDoubleArray();
     }
 
     public long[] toLongArray() {
-        return longs.clone();
+        return data.toLongArray();
+    }
+
+    public boolean isContiguous() {
+        return data.isContiguous();
+    }
+
+    /** Converts the dtype (a copy that stays in the graph when both dtypes are floating point). */
+    public Tensor to(DType dtype) {
+        if (dtype == dtype()) {
+            return this;
+        }
+        return Movement.convert(this, dtype);
+    }
+
+    public Tensor to(Device device) {
+        if (device.equals(device())) {
+            return this;
+        }
+        throw new IllegalStateException("to(" + device + "): no backend for " + device + " is available in this build");
+    }
+
+    public Tensor contiguous() {
+        return isContiguous() ? this : reshape(shape());
+    }
+
+    // ------------------------------------------------------------------ math
+
+    public Tensor add(Tensor o) {
+        return Arithmetic.add(this, o);
+    }
+
+    public Tensor add(double v) {
+        return Arithmetic.add(this, constant(v));
+    }
+
+    public Tensor sub(Tensor o) {
+        return Arithmetic.sub(this, o);
+    }
+
+    public Tensor sub(double v) {
+        return Arithmetic.sub(this, constant(v));
+    }
+
+    public Tensor mul(Tensor o) {
+        return Arithmetic.mul(this, o);
+    }
+
+    public Tensor mul(double v) {
+        return Arithmetic.mul(this, constant(v));
+    }
+
+    public Tensor div(Tensor o) {
+        return Arithmetic.div(this, o);
+    }
+
+    public Tensor div(double v) {
+        return Arithmetic.div(this, constant(v));
+    }
+
+    public Tensor neg() {
+        return Arithmetic.neg(this);
+    }
+
+    public Tensor pow(double p) {
+        return Arithmetic.pow(this, p);
+    }
+
+    public Tensor exp() {
+        return Pointwise.apply(UnaryOp.EXP, this);
+    }
+
+    public Tensor log() {
+        return Pointwise.apply(UnaryOp.LOG, this);
+    }
+
+    public Tensor sqrt() {
+        return Pointwise.apply(UnaryOp.SQRT, this);
+    }
+
+    public Tensor abs() {
+        return Pointwise.apply(UnaryOp.ABS, this);
+    }
+
+    public Tensor sin() {
+        return Pointwise.apply(UnaryOp.SIN, this);
+    }
+
+    public Tensor cos() {
+        return Pointwise.apply(UnaryOp.COS, this);
+    }
+
+    public Tensor tanh() {
+        return Pointwise.apply(UnaryOp.TANH, this);
+    }
+
+    public Tensor sigmoid() {
+        return Pointwise.apply(UnaryOp.SIGMOID, this);
+    }
+
+    public Tensor relu() {
+        return Pointwise.apply(UnaryOp.RELU, this);
+    }
+
+    public Tensor sign() {
+        return wrap(data.unary(UnaryOp.SIGN));
+    }
+
+    public Tensor matmul(Tensor o) {
+        return LinearAlgebra.matmul(this, o);
+    }
+
+    public Tensor sum() {
+        return Reductions.sum(this);
+    }
+
+    public Tensor sum(int dim, boolean keepDim) {
+        return Reductions.sum(this, new int[] {dim}, keepDim);
+    }
+
+    public Tensor sum(int[] dims, boolean keepDim) {
+        return Reductions.sum(this, dims, keepDim);
+    }
+
+    public Tensor mean() {
+        return Reductions.mean(this);
+    }
+
+    public Tensor mean(int dim, boolean keepDim) {
+        return Reductions.mean(this, dim, keepDim);
+    }
+
+    /** The largest values along {@code dim}, which is removed. */
+    public Tensor max(int dim) {
+        return Reductions.max(this, dim);
+    }
+
+    public Tensor argmax(int dim) {
+        return wrap(data.argMax(dim, false));
+    }
+
+    public Tensor logSoftmax(int dim) {
+        return Losses.logSoftmax(this, dim);
+    }
+
+    public Tensor eq(Tensor o) {
+        return wrap(data.binary(BinaryOp.EQ, o.data));
+    }
+
+    public Tensor eq(double v) {
+        return wrap(data.binary(BinaryOp.EQ, v));
+    }
+
+    public Tensor ne(Tensor o) {
+        return wrap(data.binary(BinaryOp.NE, o.data));
+    }
+
+    public Tensor lt(Tensor o) {
+        return wrap(data.binary(BinaryOp.LT, o.data));
+    }
+
+    public Tensor le(Tensor o) {
+        return wrap(data.binary(BinaryOp.LE, o.data));
+    }
+
+    public Tensor gt(Tensor o) {
+        return wrap(data.binary(BinaryOp.GT, o.data));
+    }
+
+    public Tensor gt(double v) {
+        return wrap(data.binary(BinaryOp.GT, v));
+    }
+
+    public Tensor ge(Tensor o) {
+        return wrap(data.binary(BinaryOp.GE, o.data));
+    }
+
+    private Tensor constant(double v) {
+        return wrap(data.scalarLike(v));
+    }
+
+    // ------------------------------------------------------------------ shape
+
+    public Tensor reshape(int... shape) {
+        return Movement.reshape(this, shape);
+    }
+
+    public Tensor view(int... shape) {
+        return Movement.view(this, shape);
+    }
+
+    public Tensor transpose(int d0, int d1) {
+        return Movement.transpose(this, d0, d1);
+    }
+
+    /** Transposes a matrix (a 0-D or 1-D tensor is returned as is). */
+    public Tensor t() {
+        if (dim() > 2) {
+            throw new IllegalArgumentException("t: expects a tensor with <= 2 dimensions, got " + dim());
+        }
+        return dim() < 2 ? this : transpose(0, 1);
+    }
+
+    public Tensor permute(int... dims) {
+        return Movement.permute(this, dims);
+    }
+
+    public Tensor squeeze(int dim) {
+        return Movement.squeeze(this, dim);
+    }
+
+    public Tensor squeeze() {
+        int[] s = shape();
+        int n = 0;
+        for (int d : s) {
+            n += d == 1 ? 0 : 1;
+        }
+        int[] kept = new int[n];
+        for (int i = 0, j = 0; i < s.length; i++) {
+            if (s[i] != 1) {
+                kept[j++] = s[i];
+            }
+        }
+        return reshape(kept);
+    }
+
+    public Tensor unsqueeze(int dim) {
+        return Movement.unsqueeze(this, dim);
+    }
+
+    public Tensor flatten(int start, int end) {
+        int[] s = shape();
+        if (s.length == 0) {
+            return reshape(1);
+        }
+        int a = Shape.normalizeDim(start, s.length, "flatten");
+        int b = Shape.normalizeDim(end, s.length, "flatten");
+        if (a > b) {
+            throw new IllegalArgumentException("flatten: start dim " + start + " comes after end dim " + end);
+        }
+        int[] out = new int[s.length - (b - a)];
+        int k = 0;
+        for (int i = 0; i < a; i++) {
+            out[k++] = s[i];
+        }
+        int prod = 1;
+        for (int i = a; i <= b; i++) {
+            prod *= s[i];
+        }
+        out[k++] = prod;
+        for (int i = b + 1; i < s.length; i++) {
+            out[k++] = s[i];
+        }
+        return reshape(out);
+    }
+
+    public Tensor expand(int... shape) {
+        return Movement.expand(this, shape);
+    }
+
+    // ------------------------------------------------------------------ in place
+
+    private Tensor inPlace(String op) {
+        if (requiresGrad && GradMode.isEnabled()) {
+            if (isLeaf()) {
+                throw new IllegalStateException(op + ": a leaf Variable that requires grad is being used in an in-place operation.");
+            }
+            throw new IllegalStateException(op + ": in-place operations on tensors that are part of a graph are not supported yet");
+        }
+        return this;
+    }
+
+    public Tensor add_(Tensor o) {
+        inPlace("add_").data.binary_(BinaryOp.ADD, o.data);
+        return this;
+    }
+
+    public Tensor add_(double v) {
+        inPlace("add_").data.binary_(BinaryOp.ADD, v);
+        return this;
+    }
+
+    public Tensor sub_(Tensor o) {
+        inPlace("sub_").data.binary_(BinaryOp.SUB, o.data);
+        return this;
+    }
+
+    public Tensor mul_(Tensor o) {
+        inPlace("mul_").data.binary_(BinaryOp.MUL, o.data);
+        return this;
+    }
+
+    public Tensor mul_(double v) {
+        inPlace("mul_").data.binary_(BinaryOp.MUL, v);
+        return this;
+    }
+
+    public Tensor div_(Tensor o) {
+        inPlace("div_").data.binary_(BinaryOp.DIV, o.data);
+        return this;
+    }
+
+    public Tensor div_(double v) {
+        inPlace("div_").data.binary_(BinaryOp.DIV, v);
+        return this;
+    }
+
+    public Tensor zero_() {
+        return fill_(0);
+    }
+
+    public Tensor fill_(double v) {
+        inPlace("fill_").data.fill_(v);
+        return this;
+    }
+
+    public Tensor copy_(Tensor src) {
+        inPlace("copy_").data.copy_(src.data);
+        return this;
+    }
+
+    public Tensor uniform_(double low, double high) {
+        inPlace("uniform_").data.uniform_(Generator.global(), low, high);
+        return this;
+    }
+
+    public Tensor normal_(double mean, double std) {
+        inPlace("normal_").data.normal_(Generator.global(), mean, std);
+        return this;
+    }
+
+    /** Overwrites this tensor's elements, in row-major order, with {@code values}. */
+    public Tensor setData(float[] values) {
+        if (values.length != numel()) {
+            throw new IllegalArgumentException("setData: " + values.length + " values for a tensor of " + numel()
+                    + " elements " + Shape.str(shape()));
+        }
+        data.copy_(NDArray.of(values, shape()));
+        return this;
+    }
+
+    // ------------------------------------------------------------------ autograd state
+
+    public boolean requiresGrad() {
+        return requiresGrad;
+    }
+
+    public Tensor requiresGrad_(boolean requires) {
+        if (!isLeaf()) {
+            throw new IllegalStateException("requiresGrad_: you can only change requires_grad flags of leaf variables"
+                    + " (this tensor was produced by " + gradFn.name() + ")");
+        }
+        if (requires) {
+            checkFloatingForGrad(dtype());
+        }
+        requiresGrad = requires;
+        return this;
+    }
+
+    private static void checkFloatingForGrad(DType dtype) {
+        if (!dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("only tensors of floating point dtype can require gradients, got " + dtype);
+        }
+    }
+
+    public boolean isLeaf() {
+        return gradFn == null;
+    }
+
+    public Tensor grad() {
+        return grad;
+    }
+
+    public void setGrad(Tensor g) {
+        if (g != null && !java.util.Arrays.equals(g.shape(), shape())) {
+            throw new IllegalArgumentException("setGrad: gradient shape " + Shape.str(g.shape()) + " does not match tensor shape "
+                    + Shape.str(shape()));
+        }
+        this.grad = g;
+    }
+
+    public GradFn gradFn() {
+        return gradFn;
+    }
+
+    /** Makes this non-leaf tensor keep its gradient in {@link #grad()} after backward. */
+    public Tensor retainGrad() {
+        if (!requiresGrad) {
+            throw new IllegalStateException("retainGrad: can't retain_grad on a Tensor that has requires_grad=False");
+        }
+        if (isLeaf() || retainsGrad) {
+            return this;
+        }
+        retainsGrad = true;
+        gradFn.addPreHook(outputNr, g -> {
+            Tensor copy = wrap(g.data().copy());
+            grad = grad == null ? copy : wrap(grad.data().add(copy.data()));
+            return g;
+        });
+        return this;
+    }
+
+    public boolean retainsGrad() {
+        return retainsGrad;
+    }
+
+    /** A new leaf sharing this tensor's storage, outside the graph. */
+    public Tensor detach() {
+        return wrap(data);
+    }
+
+    /** Detaches this tensor from the graph in place, making it a leaf. */
+    public Tensor detach_() {
+        gradFn = null;
+        requiresGrad = false;
+        return this;
+    }
+
+    /** Registers a hook on this tensor's gradient; it may return a replacement (or null to keep it). */
+    public Hook registerHook(UnaryOperator<Tensor> hook) {
+        if (!requiresGrad) {
+            throw new IllegalStateException("registerHook: cannot register a hook on a tensor that doesn't require gradient");
+        }
+        Runnable remove = isLeaf() ? gradAccumulator().addPreHook(0, hook) : gradFn.addPreHook(outputNr, hook);
+        return remove::run;
+    }
+
+    /** Registers a hook that runs after this leaf's gradient has been accumulated into {@link #grad()}. */
+    public Hook registerPostAccumulateGradHook(Consumer<Tensor> hook) {
+        if (!isLeaf() || !requiresGrad) {
+            throw new IllegalStateException("registerPostAccumulateGradHook: only leaf tensors that require grad accept it");
+        }
+        Runnable remove = gradAccumulator().addPostHook(hook);
+        return remove::run;
+    }
+
+    public void backward() {
+        backward(null, false, false);
+    }
+
+    public void backward(Tensor gradient) {
+        backward(gradient, false, false);
+    }
+
+    public void backward(Tensor gradient, boolean retainGraph, boolean createGraph) {
+        if (!requiresGrad) {
+            throw new IllegalStateException("element 0 of tensors does not require grad and does not have a grad_fn");
+        }
+        Tensor g = Autograd.initialGradient(this, gradient);
+        Engine.execute(List.of(gradientEdge()), List.of(g), retainGraph, createGraph, List.of());
+    }
+
+    // ------------------------------------------------------------------ printing
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("tensor(");
+        long n = numel();
+        if (n > 1000) {
+            sb.append("<").append(n).append(" elements>");
+        } else {
+            appendValues(sb, 0, 0, "tensor(".length());
+        }
+        sb.append(", shape=").append(Shape.str(shape()));
+        if (dtype() != DType.FLOAT32) {
+            sb.append(", dtype=").append(dtype());
+        }
+        if (gradFn != null) {
+            sb.append(", grad_fn=<").append(gradFn.name()).append(">");
+        } else if (requiresGrad) {
+            sb.append(", requires_grad=True");
+        }
+        return sb.append(")").toString();
+    }
+
+    private long appendValues(StringBuilder sb, int dim, long flat, int indent) {
+        int[] s = shape();
+        if (dim == s.length) {
+            double v = data.getDouble(flat);
+            sb.append(dtype().isFloatingPoint() ? String.format(Locale.ROOT, "%.4f", v) : Long.toString((long) v));
+            return flat + 1;
+        }
+        sb.append('[');
+        for (int i = 0; i < s[dim]; i++) {
+            if (i > 0) {
+                sb.append(dim == s.length - 1 ? ", " : ",\n" + " ".repeat(indent + dim + 1));
+            }
+            flat = appendValues(sb, dim + 1, flat, indent);
+        }
+        sb.append(']');
+        return flat;
     }
 }

@@ -456,7 +456,8 @@ public final class NDArray {
         return binary_(op, scalarLike(scalar));
     }
 
-    private NDArray scalarLike(double v) {
+    /** A 0-d array holding {@code v} in the dtype a binary op with this array should see. */
+    public NDArray scalarLike(double v) {
         DType dt = dtype().isFloatingPoint() || v == Math.rint(v) ? dtype() : DType.FLOAT32;
         if (dt == DType.BOOL && v != 0 && v != 1) {
             dt = DType.INT64;

@@ -1,0 +1,6 @@
+package io.torus.autograd;
+
+/** A registered hook; {@link #remove()} unregisters it. */
+public interface Hook {
+    void remove();
+}

@@ -1,0 +1,53 @@
+package io.torus.autograd.functions;
+
+import io.torus.autograd.GradMode;
+import io.torus.autograd.Tensor;
+import io.torus.autograd.engine.Node;
+import io.torus.tensor.NDArray;
+import io.torus.tensor.Shape;
+
+/** Helpers every op family uses to decide whether to record and to attach its node. */
+final class Graph {
+    private Graph() {
+    }
+
+    /** Whether an op on these inputs must be recorded. */
+    static boolean needsGrad(Tensor... inputs) {
+        if (!GradMode.isEnabled()) {
+            return false;
+        }
+        for (Tensor t : inputs) {
+            if (t != null && t.requiresGrad()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Wraps {@code out} and, if {@code node} is non-null, makes it the output's grad_fn. */
+    static Tensor record(Node node, NDArray out, Tensor... inputs) {
+        if (node == null) {
+            return Tensor.wrap(out);
+        }
+        node.connect(inputs);
+        return Tensor.fromOp(out, node, 0);
+    }
+
+    /** Sums {@code g} down to {@code shape}, undoing broadcasting. */
+    static Tensor sumTo(Tensor g, int[] shape) {
+        int[] gs = g.shape();
+        if (java.util.Arrays.equals(gs, shape)) {
+            return g;
+        }
+        int lead = gs.length - shape.length;
+        int count = 0;
+        int[] dims = new int[gs.length];
+        for (int i = 0; i < gs.length; i++) {
+            if (i < lead || (shape[i - lead] == 1 && gs[i] != 1)) {
+                dims[count++] = i;
+            }
+        }
+        Tensor r = count == 0 ? g : g.sum(java.util.Arrays.copyOf(dims, count), true);
+        return Shape.numel(shape) == r.numel() ? r.reshape(shape) : r;
+    }
+}

@@ -1,0 +1,168 @@
+package io.torus.autograd;
+
+import io.torus.tensor.DType;
+import io.torus.tensor.Generator;
+import io.torus.tensor.NDArray;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.function.Function;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class AutogradTest {
+
+    private static Tensor leaf(long seed, int... shape) {
+        return Tensor.wrap(NDArray.uniform(new Generator(seed), 0.5, 1.5, DType.FLOAT64, shape)).requiresGrad_(true);
+    }
+
+    record Case(String name, Function<List<Tensor>, Tensor> f, List<Tensor> inputs) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static Stream<Case> ops() {
+        Tensor idx = Tensor.wrap(NDArray.of(new long[] {2, 0, 1}, 3));
+        return Stream.of(
+                new Case("add broadcast", in -> in.get(0).add(in.get(1)), List.of(leaf(1, 2, 3), leaf(2, 3))),
+                new Case("sub broadcast", in -> in.get(0).sub(in.get(1)), List.of(leaf(1, 2, 3), leaf(2, 2, 1))),
+                new Case("mul", in -> in.get(0).mul(in.get(1)), List.of(leaf(1, 2, 3), leaf(2, 2, 3))),
+                new Case("div", in -> in.get(0).div(in.get(1)), List.of(leaf(1, 2, 3), leaf(2, 3))),
+                new Case("pow", in -> in.get(0).pow(3), List.of(leaf(1, 4))),
+                new Case("exp log sqrt", in -> in.get(0).exp().log().sqrt(), List.of(leaf(1, 4))),
+                new Case("tanh sigmoid", in -> in.get(0).tanh().sigmoid(), List.of(leaf(1, 4))),
+                new Case("sin cos", in -> in.get(0).sin().mul(in.get(0).cos()), List.of(leaf(1, 4))),
+                new Case("relu", in -> in.get(0).sub(1).relu(), List.of(leaf(3, 6))),
+                new Case("matmul", in -> in.get(0).matmul(in.get(1)), List.of(leaf(1, 2, 3), leaf(2, 3, 4))),
+                new Case("matmul transposed", in -> in.get(0).matmul(in.get(1).t()), List.of(leaf(1, 2, 3), leaf(2, 4, 3))),
+                new Case("batched matmul", in -> in.get(0).matmul(in.get(1)), List.of(leaf(1, 2, 2, 3), leaf(2, 3, 2))),
+                new Case("matvec", in -> in.get(0).matmul(in.get(1)), List.of(leaf(1, 2, 3), leaf(2, 3))),
+                new Case("sum dim", in -> in.get(0).sum(1, false), List.of(leaf(1, 2, 3))),
+                new Case("mean keepdim", in -> in.get(0).mean(0, true), List.of(leaf(1, 2, 3))),
+                new Case("max dim", in -> in.get(0).max(1), List.of(leaf(1, 2, 3))),
+                new Case("view permute", in -> in.get(0).reshape(3, 2).permute(1, 0).mul(in.get(0)), List.of(leaf(1, 2, 3))),
+                new Case("expand", in -> in.get(0).unsqueeze(0).expand(4, 3), List.of(leaf(1, 3))),
+                new Case("cat stack", in -> Tensor.cat(0, in.get(0), Tensor.stack(0, in.get(1), in.get(1))), List.of(leaf(1, 1, 3), leaf(2, 3))),
+                new Case("logSoftmax", in -> in.get(0).logSoftmax(1), List.of(leaf(1, 2, 4))),
+                new Case("nll(logSoftmax)", in -> io.torus.autograd.functions.Losses.nllLoss(in.get(0).logSoftmax(1), idx, true),
+                        List.of(leaf(1, 3, 4))),
+                new Case("to float32 and back", in -> in.get(0).mul(2).to(DType.FLOAT64), List.of(leaf(1, 3))));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("ops")
+    void gradcheck_everyOp(Case c) {
+        double atol = c.name().contains("float32") ? 1e-2 : 1e-6;
+        assertTrue(GradCheck.gradcheck(c.f(), c.inputs(), 1e-6, atol, 1e-4));
+    }
+
+    @Test
+    void backward_leafGetsGradAndAccumulates() {
+        Tensor x = Tensor.of(1f, 2f, 3f).requiresGrad_(true);
+        Tensor y = x.mul(x).sum();
+        assertEquals("SumBackward0", y.gradFn().name());
+        assertEquals("MulBackward0", y.gradFn().nextFunctions().get(0).name());
+        assertTrue(x.isLeaf());
+        assertFalse(y.isLeaf());
+        y.backward();
+        assertArrayEquals(new float[] {2, 4, 6}, x.grad().toFloatArray());
+        x.mul(x).sum().backward();
+        assertArrayEquals(new float[] {4, 8, 12}, x.grad().toFloatArray());
+    }
+
+    @Test
+    void backward_secondTimeThroughFreedGraphThrows() {
+        Tensor x = Tensor.of(1f, 2f).requiresGrad_(true);
+        Tensor y = x.exp().sum();
+        y.backward();
+        IllegalStateException e = assertThrows(IllegalStateException.class, y::backward);
+        assertTrue(e.getMessage().contains("retainGraph=true"), e.getMessage());
+    }
+
+    @Test
+    void backward_nonScalarWithoutGradientThrows() {
+        Tensor x = Tensor.of(1f, 2f).requiresGrad_(true);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> x.mul(2).backward());
+        assertTrue(e.getMessage().contains("grad can be implicitly created only for scalar outputs"));
+    }
+
+    @Test
+    void inPlace_onLeafRequiringGradThrows() {
+        Tensor x = Tensor.of(1f).requiresGrad_(true);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> x.add_(1));
+        assertTrue(e.getMessage().contains("a leaf Variable that requires grad is being used in an in-place operation"));
+    }
+
+    @Test
+    void savedTensor_modifiedInPlaceMakesBackwardThrowWithVersions() {
+        Tensor x = Tensor.of(1f, 2f).requiresGrad_(true);
+        Tensor w = Tensor.of(3f, 4f);
+        Tensor y = x.mul(w).sum();
+        w.add_(1);
+        IllegalStateException e = assertThrows(IllegalStateException.class, y::backward);
+        assertTrue(e.getMessage().contains("is at version 1; expected version 0"), e.getMessage());
+    }
+
+    @Test
+    void retainGrad_keepsNonLeafGradient() {
+        Tensor x = Tensor.of(1f, 2f).requiresGrad_(true);
+        Tensor h = x.mul(3);
+        h.retainGrad();
+        h.sum().backward();
+        assertArrayEquals(new float[] {1, 1}, h.grad().toFloatArray());
+        assertArrayEquals(new float[] {3, 3}, x.grad().toFloatArray());
+    }
+
+    @Test
+    void noGrad_recordsNothing() {
+        Tensor x = Tensor.of(1f).requiresGrad_(true);
+        try (GradMode.Scope s = GradMode.noGrad()) {
+            Tensor y = x.mul(2);
+            assertNull(y.gradFn());
+            assertFalse(y.requiresGrad());
+        }
+        assertTrue(GradMode.isEnabled());
+    }
+
+    @Test
+    void hooks_replaceGradientAndPostAccumulateRuns() {
+        Tensor x = Tensor.of(1f, 1f).requiresGrad_(true);
+        int[] calls = {0};
+        x.registerHook(g -> g.mul(10));
+        x.registerPostAccumulateGradHook(t -> calls[0]++);
+        x.sum().backward();
+        assertArrayEquals(new float[] {10, 10}, x.grad().toFloatArray());
+        assertEquals(1, calls[0]);
+    }
+
+    @Test
+    void createGraph_givesSecondDerivative() {
+        Tensor x = Tensor.of(2.0).requiresGrad_(true);
+        Tensor y = x.pow(3).sum();
+        Tensor dy = Autograd.grad(List.of(y), List.of(x), null, true, true, false).get(0);
+        assertEquals(12.0, dy.item(), 1e-12);
+        Tensor d2 = Autograd.grad(List.of(dy.sum()), List.of(x), null, false, false, false).get(0);
+        assertEquals(12.0, d2.item(), 1e-12); // 6x
+    }
+
+    @Test
+    void engine_longChainDoesNotOverflowTheStack() {
+        Tensor x = Tensor.of(1.0).requiresGrad_(true);
+        Tensor y = x;
+        for (int i = 0; i < 100_000; i++) {
+            y = y.add(1e-6);
+        }
+        y.sum().backward();
+        assertEquals(1.0, x.grad().item(), 1e-12);
+    }
+}
