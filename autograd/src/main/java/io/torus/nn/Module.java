@@ -1,0 +1,205 @@
+package io.torus.nn;
+
+import io.torus.autograd.GradMode;
+import io.torus.autograd.Tensor;
+import io.torus.tensor.Device;
+import io.torus.tensor.Shape;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+
+/**
+ * The base of every layer and model, as {@code torch.nn.Module}: a tree of named submodules,
+ * each holding named parameters and buffers in registration order. Names are dotted paths
+ * ({@code features.0.weight}) and are the keys of {@link #stateDict()}.
+ */
+public abstract class Module {
+    private final Map<String, Parameter> parameters = new LinkedHashMap<>();
+    private final Map<String, Tensor> buffers = new LinkedHashMap<>();
+    private final Map<String, Module> modules = new LinkedHashMap<>();
+    private final List<BiConsumer<Module, Tensor>> forwardHooks = new ArrayList<>();
+    private boolean training = true;
+
+    public abstract Tensor forward(Tensor input);
+
+    /** Runs {@link #forward} and then the forward hooks (which see the output). */
+    public final Tensor call(Tensor input) {
+        Tensor out = forward(input);
+        for (BiConsumer<Module, Tensor> h : forwardHooks) {
+            h.accept(this, out);
+        }
+        return out;
+    }
+
+    public io.torus.autograd.Hook registerForwardHook(BiConsumer<Module, Tensor> hook) {
+        forwardHooks.add(hook);
+        return () -> forwardHooks.remove(hook);
+    }
+
+    protected <P extends Parameter> P registerParameter(String name, P p) {
+        checkName(name);
+        parameters.put(name, p);
+        return p;
+    }
+
+    protected Tensor registerBuffer(String name, Tensor t) {
+        checkName(name);
+        buffers.put(name, t);
+        return t;
+    }
+
+    protected <M extends Module> M registerModule(String name, M m) {
+        checkName(name);
+        modules.put(name, m);
+        return m;
+    }
+
+    private void checkName(String name) {
+        if (name == null || name.isEmpty() || name.contains(".")) {
+            throw new IllegalArgumentException("module attribute name '" + name + "': expected a non-empty name without dots");
+        }
+        if (parameters.containsKey(name) || buffers.containsKey(name) || modules.containsKey(name)) {
+            throw new IllegalArgumentException("attribute '" + name + "' already exists in " + getClass().getSimpleName());
+        }
+    }
+
+    public Map<String, Parameter> namedParameters() {
+        Map<String, Parameter> out = new LinkedHashMap<>();
+        Set<Parameter> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        namedModules().forEach((prefix, m) -> m.parameters.forEach((n, p) -> {
+            if (seen.add(p)) {
+                out.put(prefix.isEmpty() ? n : prefix + "." + n, p);
+            }
+        }));
+        return out;
+    }
+
+    public List<Parameter> parameters() {
+        return new ArrayList<>(namedParameters().values());
+    }
+
+    public Map<String, Tensor> namedBuffers() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        namedModules().forEach((prefix, m) -> m.buffers.forEach((n, b) -> out.put(prefix.isEmpty() ? n : prefix + "." + n, b)));
+        return out;
+    }
+
+    public List<Tensor> buffers() {
+        return new ArrayList<>(namedBuffers().values());
+    }
+
+    public List<Module> children() {
+        return new ArrayList<>(modules.values());
+    }
+
+    /** This module (name "") and all descendants, depth first, with dotted names. */
+    public Map<String, Module> namedModules() {
+        Map<String, Module> out = new LinkedHashMap<>();
+        collect("", this, out);
+        return out;
+    }
+
+    private static void collect(String prefix, Module m, Map<String, Module> out) {
+        out.put(prefix, m);
+        m.modules.forEach((n, c) -> collect(prefix.isEmpty() ? n : prefix + "." + n, c, out));
+    }
+
+    /** Parameters and buffers by dotted name (the tensors themselves, not copies). */
+    public Map<String, Tensor> stateDict() {
+        Map<String, Tensor> out = new LinkedHashMap<>(namedParameters());
+        out.putAll(namedBuffers());
+        return out;
+    }
+
+    /** Copies values into parameters and buffers; strict mode rejects missing and unexpected keys. */
+    public void loadStateDict(Map<String, Tensor> state, boolean strict) {
+        Map<String, Tensor> own = stateDict();
+        Set<String> missing = new LinkedHashSet<>(own.keySet());
+        missing.removeAll(state.keySet());
+        Set<String> unexpected = new LinkedHashSet<>(state.keySet());
+        unexpected.removeAll(own.keySet());
+        List<String> errors = new ArrayList<>();
+        if (strict && !missing.isEmpty()) {
+            errors.add("Missing key(s) in state_dict: " + missing);
+        }
+        if (strict && !unexpected.isEmpty()) {
+            errors.add("Unexpected key(s) in state_dict: " + unexpected);
+        }
+        for (Map.Entry<String, Tensor> e : state.entrySet()) {
+            Tensor target = own.get(e.getKey());
+            if (target != null && !Arrays.equals(target.shape(), e.getValue().shape())) {
+                errors.add("size mismatch for " + e.getKey() + ": copying a param with shape " + Shape.str(e.getValue().shape())
+                        + ", the shape in current model is " + Shape.str(target.shape()));
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new IllegalArgumentException("Error(s) in loading state_dict for " + getClass().getSimpleName() + ": "
+                    + String.join("; ", errors));
+        }
+        try (GradMode.Scope s = GradMode.noGrad()) {
+            state.forEach((k, v) -> {
+                Tensor target = own.get(k);
+                if (target != null) {
+                    target.data().copy_(v.data());
+                }
+            });
+        }
+    }
+
+    public Module train() {
+        return train(true);
+    }
+
+    public Module train(boolean mode) {
+        namedModules().values().forEach(m -> m.training = mode);
+        return this;
+    }
+
+    public Module eval() {
+        return train(false);
+    }
+
+    public boolean isTraining() {
+        return training;
+    }
+
+    public void zeroGrad() {
+        for (Parameter p : parameters()) {
+            p.setGrad(null);
+        }
+    }
+
+    public Module apply(Consumer<Module> fn) {
+        for (Module m : children()) {
+            m.apply(fn);
+        }
+        fn.accept(this);
+        return this;
+    }
+
+    public Module to(Device device) {
+        for (Tensor t : stateDict().values()) {
+            if (!t.device().equals(device)) {
+                throw new IllegalStateException("to(" + device + "): no backend for " + device + " in this build");
+            }
+        }
+        return this;
+    }
+
+    /** Number of parameter elements. */
+    public long numParameters() {
+        return parameters().stream().mapToLong(Tensor::numel).sum();
+    }
+
+    static Collection<Parameter> ownParameters(Module m) {
+        return m.parameters.values();
+    }
+}
