@@ -1,0 +1,173 @@
+package io.torus.comm.ddp;
+
+import io.torus.autograd.GradMode;
+import io.torus.autograd.Tensor;
+import io.torus.comm.ProcessGroup;
+import io.torus.comm.ReduceOp;
+import io.torus.comm.Work;
+import io.torus.nn.Parameter;
+import io.torus.tensor.NDArray;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Gradient buckets for {@link DistributedDataParallel}, after PyTorch's c10d reducer.
+ *
+ * <p>Parameters are assigned to buckets once, in reverse registration order (gradients of the
+ * last layers are ready first), each bucket holding up to {@code bucketBytes}. Every parameter's
+ * post-accumulate-grad hook marks it ready; when a bucket is complete — and every earlier bucket
+ * has been launched, so that all ranks issue the collectives in the same order — its gradients are
+ * copied into one flat tensor and all-reduced (AVG) asynchronously. When the last bucket is
+ * launched, the reducer waits for all of them and copies the averages back into the gradients.
+ */
+final class Reducer {
+    private final ProcessGroup group;
+    private final List<Bucket> buckets = new ArrayList<>();
+    private final Map<Parameter, Bucket> bucketOf = new IdentityHashMap<>();
+    private int nextToLaunch;
+    private boolean suspended;
+    private boolean expectingBackward;
+
+    Reducer(List<Parameter> params, ProcessGroup group, long bucketBytes) {
+        this.group = group;
+        Bucket current = null;
+        for (int i = params.size() - 1; i >= 0; i--) {
+            Parameter p = params.get(i);
+            long bytes = p.numel() * 4;
+            if (current == null || (current.bytes > 0 && current.bytes + bytes > bucketBytes)) {
+                current = new Bucket(buckets.size());
+                buckets.add(current);
+            }
+            current.add(p, bytes);
+            bucketOf.put(p, current);
+            p.registerPostAccumulateGradHook(this::onGradReady);
+        }
+    }
+
+    /** Called at every forward: checks that the previous backward finished its reduction. */
+    void prepareForBackward() {
+        if (expectingBackward && buckets.stream().anyMatch(b -> b.readyCount > 0)) {
+            List<String> missing = new ArrayList<>();
+            for (Bucket b : buckets) {
+                missing.addAll(b.notReady());
+            }
+            throw new IllegalStateException("DistributedDataParallel: the previous backward did not produce gradients for "
+                    + missing.size() + " parameter(s) of shapes " + missing + "; every parameter must receive a gradient"
+                    + " in every backward");
+        }
+        reset();
+        expectingBackward = true;
+    }
+
+    GradMode.Scope suspend() {
+        boolean previous = suspended;
+        suspended = true;
+        return () -> suspended = previous;
+    }
+
+    private void reset() {
+        nextToLaunch = 0;
+        for (Bucket b : buckets) {
+            b.reset();
+        }
+    }
+
+    private void onGradReady(Tensor param) {
+        if (suspended) {
+            return;
+        }
+        Bucket b = bucketOf.get((Parameter) param);
+        b.markReady((Parameter) param);
+        while (nextToLaunch < buckets.size() && buckets.get(nextToLaunch).complete()) {
+            buckets.get(nextToLaunch++).launch(group);
+        }
+        if (nextToLaunch == buckets.size()) {
+            for (Bucket done : buckets) {
+                done.finish();
+            }
+            reset();
+            expectingBackward = false;
+        }
+    }
+
+    private static final class Bucket {
+        private final int index;
+        private final List<Parameter> params = new ArrayList<>();
+        private final Map<Parameter, Boolean> ready = new IdentityHashMap<>();
+        private long bytes;
+        private int readyCount;
+        private Tensor flat;
+        private Work work;
+
+        Bucket(int index) {
+            this.index = index;
+        }
+
+        void add(Parameter p, long b) {
+            params.add(p);
+            bytes += b;
+        }
+
+        void markReady(Parameter p) {
+            if (ready.put(p, Boolean.TRUE) == null) {
+                readyCount++;
+            }
+        }
+
+        boolean complete() {
+            return readyCount == params.size();
+        }
+
+        List<String> notReady() {
+            List<String> out = new ArrayList<>();
+            for (Parameter p : params) {
+                if (!ready.containsKey(p)) {
+                    out.add(java.util.Arrays.toString(p.shape()));
+                }
+            }
+            return out;
+        }
+
+        void launch(ProcessGroup group) {
+            int total = 0;
+            for (Parameter p : params) {
+                total += (int) p.numel();
+            }
+            NDArray buf = NDArray.empty(io.torus.tensor.DType.FLOAT32, total);
+            int at = 0;
+            for (Parameter p : params) {
+                int n = (int) p.numel();
+                buf.narrow(0, at, n).copy_(p.grad().data().reshape(n));
+                at += n;
+            }
+            flat = Tensor.wrap(buf);
+            work = group.allReduceAsync(flat, ReduceOp.AVG);
+        }
+
+        void finish() {
+            work.await();
+            NDArray avg = flat.data();
+            int at = 0;
+            for (Parameter p : params) {
+                int n = (int) p.numel();
+                p.grad().data().copy_(avg.narrow(0, at, n).view(p.shape()));
+                at += n;
+            }
+            flat = null;
+            work = null;
+        }
+
+        void reset() {
+            ready.clear();
+            readyCount = 0;
+        }
+
+        @Override
+        public String toString() {
+            return "bucket " + index + " (" + params.size() + " params, " + bytes + " bytes)";
+        }
+    }
+}

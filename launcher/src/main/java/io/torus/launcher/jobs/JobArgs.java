@@ -1,0 +1,73 @@
+package io.torus.launcher.jobs;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+/** {@code --key value} arguments of a built-in job, validated against the keys it knows. */
+final class JobArgs {
+    private final String job;
+    private final Map<String, String> values = new HashMap<>();
+
+    JobArgs(String job, String[] args, Set<String> known) {
+        this.job = job;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (!a.startsWith("--") || !known.contains(a.substring(2))) {
+                throw new IllegalArgumentException(job + ": unknown argument '" + a + "' (expected one of --"
+                        + String.join(", --", new java.util.TreeSet<>(known)) + ")");
+            }
+            String key = a.substring(2);
+            if (key.startsWith("save-all") || key.equals("no-shuffle")) {
+                values.put(key, "true");
+                continue;
+            }
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException(job + ": argument " + a + " needs a value");
+            }
+            values.put(key, args[++i]);
+        }
+    }
+
+    int intArg(String key, int dflt, int min) {
+        String v = values.get(key);
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            int x = Integer.parseInt(v);
+            if (x < min) {
+                throw new NumberFormatException();
+            }
+            return x;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(job + ": --" + key + " " + v + ": expected an integer >= " + min);
+        }
+    }
+
+    double doubleArg(String key, double dflt) {
+        String v = values.get(key);
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            double x = Double.parseDouble(v);
+            if (!(x >= 0) || Double.isInfinite(x)) {
+                throw new NumberFormatException();
+            }
+            return x;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(job + ": --" + key + " " + v + ": expected a finite number >= 0");
+        }
+    }
+
+    Path pathArg(String key, Path dflt) {
+        String v = values.get(key);
+        return v == null ? dflt : Path.of(v);
+    }
+
+    boolean flag(String key) {
+        return values.containsKey(key);
+    }
+}
