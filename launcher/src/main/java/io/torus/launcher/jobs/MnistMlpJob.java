@@ -40,7 +40,7 @@ import java.util.Set;
  * reports global figures. Rank 0 writes {@code model.safetensors} and {@code metrics.csv} to the
  * run directory.
  *
- * <p>Arguments: {@code --data DIR} (default data/mnist), {@code --epochs N} (3),
+ * <p>Arguments: {@code --data DIR} (default $TORUS_MNIST_DIR, else data/mnist), {@code --epochs N} (3),
  * {@code --batch-size N} per rank (64), {@code --lr X} (0.05), {@code --momentum X} (0.9),
  * {@code --seed N} (42), {@code --save-all-ranks} (every rank also writes model-rank{r}.safetensors).
  */
@@ -52,7 +52,8 @@ public final class MnistMlpJob implements TrainingJob {
     public void run(JobContext ctx) throws Exception {
         JobArgs args = new JobArgs("mnist-mlp", ctx.args(),
                 Set.of("data", "epochs", "batch-size", "lr", "momentum", "seed", "save-all-ranks"));
-        Path dataDir = args.pathArg("data", Path.of("data", "mnist"));
+        String envDir = System.getenv("TORUS_MNIST_DIR");
+        Path dataDir = args.pathArg("data", envDir != null ? Path.of(envDir) : Path.of("data", "mnist"));
         int epochs = args.intArg("epochs", 3, 1);
         int batchSize = args.intArg("batch-size", 64, 1);
         double lr = args.doubleArg("lr", 0.05);
