@@ -1,11 +1,106 @@
 package io.torus.comm;
 
-/** Creates process groups (placeholder until the ring is wired in). */
-final class ProcessGroups {
+import io.torus.comm.rendezvous.Endpoint;
+import io.torus.comm.rendezvous.HazelcastRendezvous;
+import io.torus.comm.rendezvous.RendezvousInfo;
+import io.torus.comm.rendezvous.RendezvousSpec;
+import io.torus.comm.transport.Transport;
+import io.torus.comm.transport.netty.NettyTransport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Creates {@link ProcessGroup}s.
+ *
+ * <pre>{@code
+ * // a worker started by `torus run` (TORUS_RANK, TORUS_WORLD_SIZE, TORUS_RDZV_ENDPOINT, TORUS_JOB_ID set):
+ * try (ProcessGroup pg = ProcessGroups.join(WorkerEnv.fromEnvironment())) {
+ *     pg.allReduce(grad, ReduceOp.AVG);
+ * }
+ *
+ * // a host that exchanges addresses itself (Spark's barrier stage):
+ * NettyTransport t = NettyTransport.bind("10.0.0.5");
+ * List<InetSocketAddress> all = exchange(t.localAddress());      // e.g. BarrierTaskContext.allGather
+ * t.connect(rank, all);
+ * try (ProcessGroup pg = ProcessGroups.overTransport(t)) { ... }
+ * }</pre>
+ */
+public final class ProcessGroups {
+    private static final Logger log = LoggerFactory.getLogger(ProcessGroups.class);
+    private static final String LOST = "left the job (its process exited, or it sent no heartbeat for "
+            + Long.getLong("torus.rdzv.max.no.heartbeat.seconds", 5) + " s)";
+
     private ProcessGroups() {
     }
 
-    static ProcessGroup join(WorkerEnv env) {
-        throw new UnsupportedOperationException("not yet wired");
+    /**
+     * Joins the job described by {@code env}: binds the data plane (Netty) on the local interface
+     * that reaches the rendezvous endpoint ({@code 127.0.0.1} for a loopback endpoint), meets the
+     * other workers through Hazelcast (rank 0's member listens on the endpoint), connects the ring
+     * and returns the group. Blocks until every worker has joined, at most
+     * {@code torus.rdzv.timeout.seconds} (default 120) for the rendezvous and
+     * {@code torus.comm.connect.timeout.seconds} (default 60) for the ring.
+     * {@link ProcessGroup#close()} shuts down Netty and Hazelcast.
+     *
+     * @throws IllegalStateException naming the missing ranks when the job does not assemble in time
+     */
+    public static ProcessGroup join(WorkerEnv env) {
+        Objects.requireNonNull(env, "env");
+        Endpoint endpoint = Endpoint.parse(env.rdzvEndpoint());
+        String host = endpoint.localHost();
+        Duration timeout = Duration.ofSeconds(Long.getLong("torus.rdzv.timeout.seconds", 120));
+        long start = System.nanoTime();
+        NettyTransport transport = NettyTransport.bind(host);
+        HazelcastRendezvous rendezvous = null;
+        try {
+            rendezvous = HazelcastRendezvous.start(new RendezvousSpec(env.jobId(), endpoint, env.rank(),
+                    env.worldSize(), host, transport.localAddress()), timeout);
+            RendezvousInfo info = rendezvous.await(timeout);
+            rendezvous.onMemberLost(lost -> transport.abort(lost, LOST));
+            transport.connect(info.rank(), info.peers());
+            log.info("rank {} of {} joined job '{}' in {} ms", env.rank(), env.worldSize(), env.jobId(),
+                    (System.nanoTime() - start) / 1_000_000);
+            return withShutdownHook(transport, rendezvous);
+        } catch (RuntimeException e) {
+            transport.close();
+            if (rendezvous != null) {
+                rendezvous.close();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * A worker that exits without closing its group (System.exit, SIGTERM) would drop its
+     * connections without a goodbye and vanish from Hazelcast unannounced, failing peers that are
+     * still finishing their last collective. A shutdown hook closes the group in order instead; it
+     * is removed again when the group is closed normally.
+     */
+    private static ProcessGroup withShutdownHook(NettyTransport transport, HazelcastRendezvous rendezvous) {
+        AtomicReference<Thread> hook = new AtomicReference<>();
+        RingProcessGroup group = new RingProcessGroup(transport, () -> {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook.get());
+            } catch (IllegalStateException shuttingDown) {
+                // closed by the hook itself
+            }
+            rendezvous.close();
+        });
+        hook.set(new Thread(group::close, "torus-close-rank-" + transport.rank()));
+        Runtime.getRuntime().addShutdownHook(hook.get());
+        return group;
+    }
+
+    /**
+     * A group over an already connected transport, for hosts that exchange addresses themselves
+     * (Spark) and for tests. The group owns the transport: closing the group closes it. Peers are
+     * found lost only through the transport itself (dropped connections, aborts, receive timeout).
+     */
+    public static ProcessGroup overTransport(Transport transport) {
+        return new RingProcessGroup(transport, null);
     }
 }

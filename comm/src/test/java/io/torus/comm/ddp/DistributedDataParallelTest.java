@@ -32,7 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 class DistributedDataParallelTest {
     private static final int WORLD = 3;
 
-    private static Module model(long seed) {
+    /** Rank threads build models concurrently: seeding and drawing from the global generator must not interleave. */
+    private static synchronized Module model(long seed) {
         Tensor.manualSeed(seed);
         return new Sequential(new Linear(5, 7), new ReLU(), new Linear(7, 3));
     }

@@ -1,0 +1,64 @@
+package io.torus.comm.transport;
+
+/**
+ * Moves float32 data between the ranks of one group: the only thing collective algorithms
+ * ({@code io.torus.comm.algo}) talk to. Implementations: {@link InMemoryTransport} (ranks as
+ * threads, for tests) and {@code io.torus.comm.transport.netty.NettyTransport} (TCP).
+ *
+ * <p>Contract:
+ * <ul>
+ *   <li>Messages from one sender to one receiver arrive in the order they were sent. Each carries a
+ *       {@link Tag}; {@link #receive} takes the next message from that peer and fails with
+ *       {@link CollectiveMismatchException} if its tag or length is not the expected one.</li>
+ *   <li>{@link #send} copies the data before it returns and does not wait for the receiver to call
+ *       {@link #receive}, so "send to the right, then receive from the left" cannot deadlock.</li>
+ *   <li>A transport may connect only some pairs of ranks: {@code NettyTransport} connects the ring
+ *       (each rank sends to {@code rank + 1} and receives from {@code rank - 1}, modulo the world
+ *       size), which is all the algorithms of this milestone use.</li>
+ *   <li>One thread at a time calls {@code send} and {@code receive}; {@link #abort} and
+ *       {@link #close} may be called from any thread.</li>
+ *   <li>Once a peer is lost (its connection drops, it closes while we still expect data from it,
+ *       or someone calls {@link #abort}), every pending and later send and receive fails with a
+ *       {@link PeerLostException} naming that peer, on this rank and, for networked transports, on
+ *       every rank this one can still reach.</li>
+ * </ul>
+ */
+public interface Transport extends AutoCloseable {
+    /** This end's rank, {@code 0 <= rank < worldSize}. */
+    int rank();
+
+    /** Number of ranks in the group. */
+    int worldSize();
+
+    /**
+     * Sends {@code src[offset, offset + length)} to {@code peer}, tagged {@code tag}. Returns once
+     * the data is copied; an empty message ({@code length == 0}) is still delivered.
+     *
+     * @throws PeerLostException if the group is broken or {@code peer} has left
+     */
+    void send(int peer, Tag tag, float[] src, int offset, int length);
+
+    /**
+     * Waits for the next message from {@code peer} and copies it into
+     * {@code dst[offset, offset + length)}.
+     *
+     * @throws CollectiveMismatchException if the message's tag or length differ from the expected ones
+     * @throws PeerLostException           if the group is broken or {@code peer} left before sending it
+     */
+    void receive(int peer, Tag tag, float[] dst, int offset, int length);
+
+    /**
+     * Declares the group broken because of {@code culpritRank} (a lost peer, or this rank after a
+     * failure of its own): every pending and later send and receive fails with a
+     * {@link PeerLostException} naming it, and connected peers are told so that they fail too.
+     * Idempotent: the first call wins.
+     */
+    void abort(int culpritRank, String reason);
+
+    /**
+     * Closes this end. Peers may still read what was sent before; their receives that need more
+     * from this rank fail. A receive blocked on this transport fails. Idempotent.
+     */
+    @Override
+    void close();
+}

@@ -1,0 +1,118 @@
+package io.torus.comm.transport.netty;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.TooLongFrameException;
+import io.torus.comm.protocol.Abort;
+import io.torus.comm.protocol.Chunk;
+import io.torus.comm.protocol.Frame;
+import io.torus.comm.protocol.Goodbye;
+import io.torus.comm.protocol.Hello;
+import io.torus.comm.protocol.Message;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Every wire message through the real encoder and decoders, in {@link EmbeddedChannel}s. */
+class WireFormatTest {
+
+    @Test
+    void messages_roundTripThroughThePipeline() {
+        float[] floats = new float[Frame.MAX_CHUNK_FLOATS];
+        for (int i = 0; i < floats.length; i++) {
+            floats[i] = i * 0.25f - 3;
+        }
+        List<Message> sent = List.of(
+                new Hello(2, 3),
+                Chunk.copyOf(7, 4, 0, 3, new float[] {1.5f, -2f, Float.NaN}, 0, 3, PooledByteBufAllocator.DEFAULT),
+                Chunk.copyOf(Long.MAX_VALUE, 0, 0, 0, new float[0], 0, 0, PooledByteBufAllocator.DEFAULT),
+                Chunk.copyOf(1, 2, 10, 10 + floats.length, floats, 0, floats.length, PooledByteBufAllocator.DEFAULT),
+                Goodbye.INSTANCE,
+                new Abort(1, "closed its connection (reported by rank 2) — ünïcödé"));
+        EmbeddedChannel writer = new EmbeddedChannel(MessageEncoder.INSTANCE);
+        EmbeddedChannel reader = new EmbeddedChannel(Frame.newDecoder(), MessageDecoder.INSTANCE);
+        List<Message> expected = new ArrayList<>();
+        for (Message m : sent) {
+            expected.add(m instanceof Chunk c ? copy(c) : m);
+            writer.writeOutbound(m);
+        }
+        // Feed the bytes in awkward pieces: the framing must reassemble them.
+        ByteBuf wire = Unpooled.buffer();
+        for (ByteBuf part; (part = writer.readOutbound()) != null; ) {
+            wire.writeBytes(part);
+            part.release();
+        }
+        while (wire.isReadable()) {
+            reader.writeInbound(wire.readRetainedSlice(Math.min(wire.readableBytes(), 1 + wire.readableBytes() / 3)));
+        }
+        wire.release();
+        for (Message want : expected) {
+            Message got = reader.readInbound();
+            assertEquals(want, got);
+            if (got instanceof Chunk c) {
+                float[] back = new float[c.floats()];
+                c.readFloats(back, 0);
+                float[] original = new float[c.floats()];
+                ((Chunk) want).readFloats(original, 0);
+                assertArrayEquals(original, back);
+                c.release();
+                ((Chunk) want).release();
+            }
+        }
+        assertNull(reader.readInbound());
+        assertTrue(!writer.finish() && !reader.finish());
+    }
+
+    @Test
+    void hello_withWrongMagicIsRejected() {
+        ByteBuf frame = Unpooled.buffer().writeInt(13).writeByte(1).writeInt(0x48545450).writeInt(0).writeInt(1);
+        DecoderException e = assertThrows(DecoderException.class, () -> decode(frame));
+        assertTrue(e.getMessage().contains("magic 0x48545450"), e.getMessage());
+    }
+
+    @Test
+    void frame_withUnknownTypeIsRejected() {
+        ByteBuf frame = Unpooled.buffer().writeInt(1).writeByte(99);
+        DecoderException e = assertThrows(DecoderException.class, () -> decode(frame));
+        assertTrue(e.getMessage().contains("unknown message type byte 99"), e.getMessage());
+    }
+
+    @Test
+    void chunk_withRaggedPayloadIsRejected() {
+        ByteBuf frame = Unpooled.buffer().writeInt(1 + 20 + 3).writeByte(2).writeLong(0).writeInt(0).writeInt(0)
+                .writeInt(1).writeBytes(new byte[3]);
+        DecoderException e = assertThrows(DecoderException.class, () -> decode(frame));
+        assertTrue(e.getMessage().contains("3 bytes is not a whole number"), e.getMessage());
+    }
+
+    @Test
+    void frame_longerThanTheLimitIsRejected() {
+        ByteBuf frame = Unpooled.buffer().writeInt(Frame.MAX_FRAME_BYTES + 1).writeByte(2);
+        assertInstanceOf(TooLongFrameException.class, assertThrows(Exception.class, () -> decode(frame)));
+    }
+
+    private static Object decode(ByteBuf bytes) {
+        EmbeddedChannel reader = new EmbeddedChannel(Frame.newDecoder(), MessageDecoder.INSTANCE);
+        try {
+            reader.writeInbound(bytes);
+            return reader.readInbound();
+        } finally {
+            reader.finishAndReleaseAll();
+        }
+    }
+
+    private static Chunk copy(Chunk c) {
+        return new Chunk(c.seq(), c.chunk(), c.offset(), c.total(), c.payload().copy());
+    }
+}
