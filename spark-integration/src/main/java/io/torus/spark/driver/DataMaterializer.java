@@ -1,0 +1,145 @@
+package io.torus.spark.driver;
+
+import io.torus.spark.SparkTrainingException;
+import io.torus.spark.data.DataManifest;
+import io.torus.spark.data.FeatureRow;
+import io.torus.spark.data.PartitionWriter;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.NumericType;
+import org.apache.spark.sql.types.StructField;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.apache.spark.sql.functions.col;
+
+/**
+ * Driver side of materialisation: one ordinary Spark job in which every executor writes its
+ * partitions of the training DataFrame into partition files under a data directory; the driver
+ * receives only the row counts and writes the {@link DataManifest}. No row reaches the driver.
+ *
+ * <p>The data directory must be readable from every executor (a local path in {@code local[N]} or
+ * on a single machine; a shared file system on a real cluster).
+ */
+public final class DataMaterializer {
+    private static final Logger LOG = LoggerFactory.getLogger(DataMaterializer.class);
+
+    private static final List<DataType> INTEGER_TYPES =
+            List.of(DataTypes.ByteType, DataTypes.ShortType, DataTypes.IntegerType, DataTypes.LongType);
+
+    private DataMaterializer() {
+    }
+
+    /**
+     * Writes {@code frame}'s {@code featuresCol} (an array of numbers) and {@code labelCol} (an
+     * integer) into {@code dataDir}, one file per partition, replacing earlier partition files there.
+     */
+    public static DataManifest materialize(Dataset<Row> frame, String featuresCol, String labelCol, Path dataDir) {
+        checkColumns(frame, featuresCol, labelCol);
+        prepare(dataDir);
+        long t0 = System.nanoTime();
+        Dataset<FeatureRow> rows = frame
+                .select(column(featuresCol).cast(DataTypes.createArrayType(DataTypes.FloatType)).as("features"),
+                        column(labelCol).cast(DataTypes.LongType).as("label"))
+                .as(Encoders.bean(FeatureRow.class));
+        JavaRDD<FeatureRow> rdd = rows.javaRDD();
+        int numPartitions = rdd.getNumPartitions();
+        frame.sparkSession().sparkContext().setJobDescription("torus: materialise training data into " + dataDir);
+        List<PartitionWriter.Summary> summaries;
+        try {
+            summaries = rdd.mapPartitionsWithIndex(new PartitionWriter(dataDir.toString()), false).collect();
+        } catch (Exception e) {  // a SparkException, which Scala throws without declaring it
+            throw new SparkTrainingException(-1, "materialising the training data into " + dataDir + " failed: "
+                    + rootMessage(e), e);
+        } finally {
+            frame.sparkSession().sparkContext().setJobDescription(null);
+        }
+        long[] partitionRows = new long[numPartitions];
+        int dim = -1;
+        for (PartitionWriter.Summary s : summaries) {
+            partitionRows[s.partition()] = s.rows();
+            if (s.rows() > 0) {
+                if (dim >= 0 && dim != s.featureDim()) {
+                    throw new IllegalArgumentException("training data column '" + featuresCol + "': partition "
+                            + s.partition() + " has " + s.featureDim() + " features per row, another has " + dim
+                            + "; every row needs the same number");
+                }
+                dim = s.featureDim();
+            }
+        }
+        DataManifest manifest = new DataManifest(dataDir.toString(), Math.max(dim, 0), partitionRows);
+        manifest.write();
+        LOG.info("materialised {} rows × {} features in {} partitions into {} in {} ms", manifest.totalRows(),
+                manifest.featureDim(), numPartitions, dataDir, (System.nanoTime() - t0) / 1_000_000);
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("rows per partition: {}", Arrays.toString(partitionRows));
+        }
+        return manifest;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return String.valueOf(root.getMessage()).lines().findFirst().orElse("");
+    }
+
+    private static Column column(String name) {
+        return col("`" + name.replace("`", "``") + "`");
+    }
+
+    static void checkColumns(Dataset<Row> frame, String featuresCol, String labelCol) {
+        DataType features = fieldType(frame, featuresCol, "features");
+        if (!(features instanceof ArrayType a && a.elementType() instanceof NumericType)) {
+            throw new IllegalArgumentException("training data column '" + featuresCol + "' has type "
+                    + features.simpleString() + ": expected an array of numbers such as array<float> (for an ML "
+                    + "vector column use org.apache.spark.ml.functions.vector_to_array)");
+        }
+        DataType label = fieldType(frame, labelCol, "label");
+        if (!INTEGER_TYPES.contains(label)) {
+            throw new IllegalArgumentException("training data column '" + labelCol + "' has type "
+                    + label.simpleString() + ": expected an integer type (tinyint, smallint, int or bigint); "
+                    + "cast it first, e.g. col(\"" + labelCol + "\").cast(\"long\")");
+        }
+    }
+
+    private static DataType fieldType(Dataset<Row> frame, String name, String role) {
+        for (StructField f : frame.schema().fields()) {
+            if (f.name().equals(name)) {
+                return f.dataType();
+            }
+        }
+        throw new IllegalArgumentException("training data: no " + role + " column '" + name + "'; the columns are "
+                + Arrays.toString(frame.columns()));
+    }
+
+    /** Creates {@code dataDir} and removes the partition files and manifest of an earlier run. */
+    private static void prepare(Path dataDir) {
+        try {
+            Files.createDirectories(dataDir);
+            try (DirectoryStream<Path> old = Files.newDirectoryStream(dataDir, "part-*.bin*")) {
+                for (Path p : old) {
+                    Files.delete(p);
+                }
+            }
+            Files.deleteIfExists(dataDir.resolve(DataManifest.FILE_NAME));
+        } catch (IOException e) {
+            throw new UncheckedIOException("preparing data directory " + dataDir, e);
+        }
+    }
+}
