@@ -1,0 +1,166 @@
+package io.torus.launcher.agent;
+
+import io.torus.launcher.Defaults;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * How the agent starts and watches worker JVMs. {@link #fromDefaults()} reads
+ * {@code conf/torus-defaults.properties} (and system-property overrides); tests adjust with the
+ * {@code with...} methods.
+ *
+ * @param javaCommand  the {@code java} executable: this JVM's own
+ * @param classpath    the workers' classpath (this JVM's {@code java.class.path}; a job's {@code --jar} is appended per run)
+ * @param jvmFlags     JVM options for every worker: the flags Spark, Netty and Hazelcast need, then {@code torus.worker.jvm-opts}
+ * @param workerHeap   {@code -Xmx} value, or {@code auto} (physical memory / (nproc + 1), clamped to 512m..8g)
+ * @param killGrace    how long stopped workers get between SIGTERM and SIGKILL
+ * @param logTailLines lines of a failed rank's log quoted in the failure message
+ * @param console      where workers' output goes, each line prefixed {@code [rank N] }
+ * @param messages     where the agent's own messages go
+ */
+public record AgentSettings(String javaCommand, String classpath, List<String> jvmFlags, String workerHeap,
+                            Duration killGrace, int logTailLines, PrintStream console, PrintStream messages) {
+
+    /** Classpath resource holding the parent POM's {@code torus.jvm.opens}, filtered at build time. */
+    public static final String JVM_FLAGS_RESOURCE = "/io/torus/launcher/jvm-flags.txt";
+
+    /** System properties of this JVM that workers inherit when set. */
+    static final List<String> INHERITED_PROPERTIES = List.of("torus.home", "log4j2.configurationFile",
+            "log4j.configurationFile", "log4j2.level", "hazelcast.logging.type", "java.io.tmpdir");
+
+    /** Sections of the defaults file that only the launcher reads. */
+    static final List<String> LAUNCHER_SECTIONS = List.of("torus.run.", "torus.worker.", "torus.agent.",
+            "torus.spark-submit.");
+
+    private static final long MIB = 1024L * 1024L;
+
+    public AgentSettings {
+        if (javaCommand == null || javaCommand.isBlank()) {
+            throw new IllegalArgumentException("java command '" + javaCommand + "': expected a path to java");
+        }
+        jvmFlags = List.copyOf(jvmFlags);
+        if (!workerHeap.equals("auto") && !workerHeap.matches("\\d+[kKmMgG]?")) {
+            throw new IllegalArgumentException("torus.worker.heap=" + workerHeap
+                    + ": expected auto or a size such as 2g or 768m");
+        }
+        if (killGrace.isNegative()) {
+            throw new IllegalArgumentException("torus.agent.kill-grace-ms=" + killGrace.toMillis() + ": expected >= 0");
+        }
+        if (logTailLines < 0) {
+            throw new IllegalArgumentException("torus.agent.log-tail-lines=" + logTailLines + ": expected >= 0");
+        }
+    }
+
+    public static AgentSettings fromDefaults() {
+        List<String> flags = new ArrayList<>(requiredJvmFlags());
+        for (String p : INHERITED_PROPERTIES) {
+            String v = System.getProperty(p);
+            if (v != null) {
+                flags.add("-D" + p + "=" + v);
+            }
+        }
+        flags.addAll(workerProperties());
+        flags.addAll(split(Defaults.get("torus.worker.jvm-opts")));
+        return new AgentSettings(currentJava(), System.getProperty("java.class.path"), flags,
+                Defaults.get("torus.worker.heap"), Duration.ofMillis(Defaults.getInt("torus.agent.kill-grace-ms")),
+                Defaults.getInt("torus.agent.log-tail-lines"), System.out, System.err);
+    }
+
+    /**
+     * {@code -Dkey=value} for the workers: every key of the defaults file that the workers read
+     * (comm's {@code torus.rdzv.*}, {@code torus.comm.*}: all but the launcher's own sections), so
+     * that editing {@code conf/torus-defaults.properties} takes effect, then every {@code torus.*}
+     * system property of this JVM (a {@code TORUS_JAVA_OPTS=-D...} override), which wins.
+     */
+    static List<String> workerProperties() {
+        Map<String, String> props = new TreeMap<>();
+        Properties file = Defaults.file();
+        for (String key : file.stringPropertyNames()) {
+            if (LAUNCHER_SECTIONS.stream().noneMatch(key::startsWith)) {
+                props.put(key, Defaults.get(key));
+            }
+        }
+        for (String key : System.getProperties().stringPropertyNames()) {
+            if (key.startsWith("torus.") && !INHERITED_PROPERTIES.contains(key) && !key.equals("torus.project.root")) {
+                props.put(key, System.getProperty(key));
+            }
+        }
+        List<String> flags = new ArrayList<>();
+        props.forEach((k, v) -> flags.add("-D" + k + "=" + v));
+        return flags;
+    }
+
+    /** The JVM flags Spark 4, Netty and Hazelcast need on JDK 17 (the parent POM's {@code torus.jvm.opens}). */
+    public static List<String> requiredJvmFlags() {
+        try (InputStream in = AgentSettings.class.getResourceAsStream(JVM_FLAGS_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException(JVM_FLAGS_RESOURCE + " is not on the classpath: expected it in the launcher jar");
+            }
+            return split(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** This JVM's {@code java} executable. */
+    static String currentJava() {
+        return ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    }
+
+    public AgentSettings withWorkerHeap(String heap) {
+        return new AgentSettings(javaCommand, classpath, jvmFlags, heap, killGrace, logTailLines, console, messages);
+    }
+
+    public AgentSettings withExtraJvmFlags(String... flags) {
+        List<String> all = new ArrayList<>(jvmFlags);
+        all.addAll(Arrays.asList(flags));
+        return new AgentSettings(javaCommand, classpath, all, workerHeap, killGrace, logTailLines, console, messages);
+    }
+
+    public AgentSettings withKillGrace(Duration grace) {
+        return new AgentSettings(javaCommand, classpath, jvmFlags, workerHeap, grace, logTailLines, console, messages);
+    }
+
+    public AgentSettings withOutput(PrintStream newConsole, PrintStream newMessages) {
+        return new AgentSettings(javaCommand, classpath, jvmFlags, workerHeap, killGrace, logTailLines, newConsole,
+                newMessages);
+    }
+
+    /** The {@code -Xmx} value for one of {@code nprocPerNode} workers. */
+    String heapFor(int nprocPerNode) {
+        if (!workerHeap.equals("auto")) {
+            return workerHeap;
+        }
+        long total = physicalMemory();
+        long perWorker = total / (nprocPerNode + 1);
+        long mib = Math.max(512, Math.min(8192, perWorker / MIB));
+        return mib + "m";
+    }
+
+    private static long physicalMemory() {
+        var os = ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+            return sun.getTotalMemorySize();
+        }
+        return 4096 * MIB;
+    }
+
+    private static List<String> split(String s) {
+        String t = s.trim();
+        return t.isEmpty() ? List.of() : List.of(t.split("\\s+"));
+    }
+}

@@ -1,0 +1,142 @@
+package io.torus.launcher.agent;
+
+import io.torus.comm.ProcessGroup;
+import io.torus.comm.TrainingJob;
+import io.torus.comm.WorkerEnv;
+import io.torus.tensor.Device;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.reflect.InvocationTargetException;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Main class of a worker JVM started by the {@link Agent}.
+ *
+ * <p>Usage: {@code WorkerMain JOBCLASS [job args...]} with the {@code TORUS_*} variables of
+ * {@link WorkerEnv} set. The job class and its arguments are program arguments, so arguments reach
+ * the job exactly as typed (no quoting through an environment variable).
+ *
+ * <p>Steps: watch the agent (halt when it is gone, so no orphan JVM survives a {@code kill -9} of
+ * the agent); instantiate the job through its public no-arg constructor (before joining, so a bad
+ * class fails fast); join {@link ProcessGroup#fromEnv()}; call {@code run}; close the group; exit 0.
+ * Any exception or error: its stack trace on stderr, exit 1.
+ */
+public final class WorkerMain {
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_FAILED = 1;
+    public static final int EXIT_USAGE = 2;
+    /** Exit status of a worker that halted because its agent disappeared. */
+    public static final int EXIT_AGENT_GONE = 75;
+
+    /** How long {@code System.exit} may take (shutdown hooks) before the worker halts. */
+    private static final long EXIT_DEADLINE_SECONDS = 30;
+
+    private WorkerMain() {
+    }
+
+    public static void main(String[] args) {
+        watchAgent();
+        // On the way out (normal exit or SIGTERM), take this worker's own children along.
+        Runtime.getRuntime().addShutdownHook(new Thread(WorkerMain::destroyDescendants, "torus-worker-descendants"));
+        if (args.length < 1) {
+            System.err.println("usage: WorkerMain JOBCLASS [job args...] (started by `torus run`)");
+            exit(EXIT_USAGE);
+        }
+        int code;
+        try {
+            run(args[0], Arrays.copyOfRange(args, 1, args.length));
+            code = EXIT_OK;
+        } catch (Throwable t) {
+            System.err.print("torus worker (" + describe() + "): job " + args[0] + " failed: ");
+            t.printStackTrace();
+            code = EXIT_FAILED;
+        }
+        exit(code);
+    }
+
+    static void run(String jobClass, String[] jobArgs) throws Exception {
+        WorkerEnv env = WorkerEnv.fromEnvironment();
+        Device device = Device.parse(env.device());
+        TrainingJob job = instantiate(jobClass);
+        try (ProcessGroup group = ProcessGroup.fromEnv()) {
+            job.run(new WorkerJobContext(group, env.localRank(), jobArgs, env.runDir(), device));
+        }
+    }
+
+    static TrainingJob instantiate(String jobClass) throws Exception {
+        Class<?> c = Class.forName(jobClass);
+        if (!TrainingJob.class.isAssignableFrom(c)) {
+            throw new IllegalArgumentException("job class " + jobClass + " does not implement "
+                    + TrainingJob.class.getName());
+        }
+        try {
+            return (TrainingJob) c.getConstructor().newInstance();
+        } catch (InvocationTargetException e) {
+            throw e.getCause() instanceof Exception ex ? ex : e;
+        }
+    }
+
+    /**
+     * Halts when the agent is gone: EOF on stdin (the agent's pipe; immediate, even after
+     * {@code kill -9}) or the agent process's exit (also covers a worker started without the pipe).
+     */
+    private static void watchAgent() {
+        String pid = System.getenv(Agent.AGENT_PID);
+        Optional<ProcessHandle> agent;
+        if (pid != null) {
+            agent = ProcessHandle.of(Long.parseLong(pid.trim()));
+            if (agent.isEmpty()) {
+                agentGone("agent process " + pid + " is not running");
+            }
+        } else {
+            agent = ProcessHandle.current().parent();
+        }
+        agent.ifPresent(h -> h.onExit().thenRun(() -> agentGone("agent process " + h.pid() + " exited")));
+        if ("1".equals(System.getenv(Agent.AGENT_PIPE))) {
+            Thread t = new Thread(() -> {
+                byte[] buf = new byte[256];
+                try (InputStream in = System.in) {
+                    while (in.read(buf) >= 0) {
+                        // the agent never writes; keep reading until EOF
+                    }
+                } catch (IOException e) {
+                    // treat a broken pipe like EOF
+                }
+                agentGone("the agent's pipe closed");
+            }, "torus-agent-watch");
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    private static void agentGone(String why) {
+        try {
+            System.err.println("torus worker (" + describe() + "): " + why + "; halting");
+            destroyDescendants();
+        } finally {
+            Runtime.getRuntime().halt(EXIT_AGENT_GONE);
+        }
+    }
+
+    private static void destroyDescendants() {
+        ProcessHandle.current().descendants().forEach(ProcessHandle::destroy);
+    }
+
+    /** {@code System.exit(code)}, with a deadline after which the worker halts (a hook may hang). */
+    private static void exit(int code) {
+        System.out.flush();
+        System.err.flush();
+        CompletableFuture.delayedExecutor(EXIT_DEADLINE_SECONDS, TimeUnit.SECONDS)
+                .execute(() -> Runtime.getRuntime().halt(code));
+        System.exit(code);
+    }
+
+    private static String describe() {
+        String rank = System.getenv(WorkerEnv.RANK);
+        return "rank " + (rank == null ? "?" : rank) + ", pid " + ProcessHandle.current().pid();
+    }
+}
