@@ -1,19 +1,15 @@
 package io.torus.launcher;
 
-import org.junit.jupiter.api.Assumptions;
 
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
-import java.util.stream.Stream;
 
 /** Shared helpers of the launcher tests. */
 public final class TestSupport {
@@ -28,20 +24,6 @@ public final class TestSupport {
 
     public static boolean isAlive(long pid) {
         return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-    }
-
-    /**
-     * Skips the calling test while comm's {@code ProcessGroups.join} is still the placeholder
-     * that throws "not yet wired": such tests start running by themselves once comm is installed.
-     */
-    public static void assumeCommReady(Path runDir) throws IOException {
-        try (Stream<Path> logs = Files.list(runDir)) {
-            for (Path log : logs.filter(p -> p.getFileName().toString().endsWith(".log")).toList()) {
-                String text = Files.readString(log);
-                Assumptions.assumeFalse(text.contains("UnsupportedOperationException: not yet wired"),
-                        "comm's ProcessGroup.fromEnv() is not implemented yet (" + log.getFileName() + ")");
-            }
-        }
     }
 
     /** A PrintStream that keeps every line written to it and can wait for a line to appear. */

@@ -26,9 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The agent with real worker JVMs. Tests marked "needs comm" run the job past
- * {@code ProcessGroup.fromEnv()} and are skipped while comm's join is the placeholder; the others
- * use jobs that block or fail before joining and test the agent alone.
+ * The agent with real worker JVMs: jobs that join the group and communicate, and jobs that block
+ * or fail before joining, which test the agent alone.
  */
 class AgentTest {
     @TempDir
@@ -64,10 +63,9 @@ class AgentTest {
     }
 
     @Test
-    void run_twoWorkersAllReduce_exitsZeroWithRankLogs() throws Exception {   // needs comm
+    void run_twoWorkersAllReduce_exitsZeroWithRankLogs() throws Exception {
         LaunchConfig c = config(AllReduceJob.class, 2).jobArgs("--lr", "0.1", "two words", "--help").build();
         int code = assertTimeoutPreemptively(Duration.ofSeconds(120), () -> agent().run(c));
-        TestSupport.assumeCommReady(c.runDir());
         assertEquals(0, code, messages.text());
         for (int r = 0; r < 2; r++) {
             String log = Files.readString(c.runDir().resolve("rank-" + r + ".log"));
@@ -79,11 +77,10 @@ class AgentTest {
     }
 
     @Test
-    void run_workerHaltsMidRun_failsNamingRankAndStopsEverything() throws Exception {   // needs comm
+    void run_workerHaltsMidRun_failsNamingRankAndStopsEverything() throws Exception {
         LaunchConfig c = config(HaltMidRunJob.class, 2).build();
         int code = assertTimeoutPreemptively(Duration.ofSeconds(120), () -> agent().run(c));
         long returned = System.currentTimeMillis();
-        TestSupport.assumeCommReady(c.runDir());
 
         assertEquals(Agent.EXIT_FAILED, code);
         assertTrue(messages.text().contains("rank 1 failed (exit code 3)"), messages.text());
@@ -141,7 +138,6 @@ class AgentTest {
         assertTrue(messages.text().contains("planned failure in the first attempt"), messages.text());
         assertTrue(messages.text().contains("restarting the workers (restart 1 of 1)"), messages.text());
         assertTrue(log.contains("---- torus: restart 1 ----"), log);
-        TestSupport.assumeCommReady(c.runDir());
         assertEquals(0, code, messages.text());
         assertTrue(log.contains("second attempt ok on rank 0"), log);
     }
