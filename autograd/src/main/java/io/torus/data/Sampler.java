@@ -1,0 +1,6 @@
+package io.torus.data;
+
+/** An order in which to visit dataset indices. */
+public interface Sampler extends Iterable<Integer> {
+    int size();
+}
