@@ -3,6 +3,8 @@ package io.torus.tensor;
 import io.torus.tensor.backend.Backend;
 import io.torus.tensor.backend.Backends;
 import io.torus.tensor.op.BinaryOp;
+import io.torus.tensor.op.Conv2dParams;
+import io.torus.tensor.op.Pool2dParams;
 import io.torus.tensor.op.ReduceOp;
 import io.torus.tensor.op.UnaryOp;
 
@@ -652,5 +654,148 @@ public final class NDArray {
     @Override
     public String toString() {
         return "NDArray" + Shape.str(shape) + " " + dtype();
+    }
+
+    // ---------------------------------------------------------------- convolution and pooling
+    // NCHW; a 3-D [C, H, W] array is an unbatched sample (a batch of one, squeezed back).
+
+    /** 2-D cross-correlation with {@code weight [O, C, KH, KW]} and an optional {@code bias [O]} (may be null). */
+    public NDArray conv2d(NDArray weight, NDArray bias, int stride, int padding) {
+        return conv2d(weight, bias, Conv2dParams.of(stride, padding));
+    }
+
+    public NDArray conv2d(NDArray weight, NDArray bias, Conv2dParams p) {
+        if (dim() == 3) {
+            return unsqueeze(0).conv2d(weight, bias, p).squeeze(0);
+        }
+        checkConvOperands("conv2d", this, weight, bias);
+        int[] outShape = p.outputShape(shape, weight.shape, bias == null ? null : bias.shape);
+        NDArray out = empty(dtype(), outShape);
+        backend().conv2d(this, weight, bias, p, out);
+        return out;
+    }
+
+    /**
+     * The gradients of {@link #conv2d} given this array as the gradient of its output, as PyTorch's
+     * {@code convolution_backward}: {@code {gradInput, gradWeight, gradBias}}, each null unless asked for.
+     */
+    public NDArray[] conv2dBackward(NDArray input, NDArray weight, Conv2dParams p, boolean needInput, boolean needWeight,
+                                    boolean needBias) {
+        if (input.dim() == 3) {
+            NDArray[] g = unsqueeze(0).conv2dBackward(input.unsqueeze(0), weight, p, needInput, needWeight, needBias);
+            return new NDArray[] {g[0] == null ? null : g[0].squeeze(0), g[1], g[2]};
+        }
+        checkConvOperands("conv2dBackward", this, input, weight);
+        int[] outShape = p.outputShape(input.shape, weight.shape, null);
+        if (!Arrays.equals(shape, outShape)) {
+            throw new IllegalArgumentException("conv2dBackward: gradient " + Shape.str(shape) + " does not match the output shape "
+                    + Shape.str(outShape) + " of input " + Shape.str(input.shape) + " and weight " + Shape.str(weight.shape));
+        }
+        NDArray gradInput = null;
+        NDArray gradWeight = null;
+        NDArray gradBias = null;
+        if (needInput) {
+            gradInput = empty(dtype(), input.shape);
+            backend().conv2dBackwardInput(this, weight, p, gradInput);
+        }
+        if (needWeight) {
+            gradWeight = empty(dtype(), weight.shape);
+            gradBias = needBias ? empty(dtype(), weight.shape[0]) : null;
+            backend().conv2dBackwardWeight(this, input, p, gradWeight, gradBias);
+        } else if (needBias) {
+            gradBias = reduce(ReduceOp.SUM, new int[] {0, 2, 3}, false);
+        }
+        return new NDArray[] {gradInput, gradWeight, gradBias};
+    }
+
+    /** Max over {@code kernel x kernel} windows. */
+    public NDArray maxPool2d(int kernel, int stride, int padding) {
+        return maxPool2d(Pool2dParams.of(kernel, stride, padding));
+    }
+
+    public NDArray maxPool2d(Pool2dParams p) {
+        return maxPool2dWithIndices(p)[0];
+    }
+
+    /** {@code {values, indices}}: the indices (INT64) are flat {@code h * W + w} positions in each input plane. */
+    public NDArray[] maxPool2dWithIndices(Pool2dParams p) {
+        if (dim() == 3) {
+            NDArray[] r = unsqueeze(0).maxPool2dWithIndices(p);
+            return new NDArray[] {r[0].squeeze(0), r[1].squeeze(0)};
+        }
+        checkConvOperands("maxPool2d", this);
+        int[] outShape = p.outputShape("maxPool2d", shape);
+        NDArray out = empty(dtype(), outShape);
+        NDArray indices = empty(DType.INT64, outShape);
+        backend().maxPool2d(this, p, out, indices);
+        return new NDArray[] {out, indices};
+    }
+
+    /** The gradient of {@link #maxPool2dWithIndices} given this array as the gradient of its values. */
+    public NDArray maxPool2dBackward(NDArray indices, int[] inputShape, Pool2dParams p) {
+        if (inputShape.length == 3) {
+            return unsqueeze(0).maxPool2dBackward(indices.unsqueeze(0), concat(new int[] {1}, inputShape), p).squeeze(0);
+        }
+        checkConvOperands("maxPool2dBackward", this);
+        int[] outShape = p.outputShape("maxPool2dBackward", inputShape);
+        if (!Arrays.equals(shape, outShape) || !Arrays.equals(indices.shape, outShape) || indices.dtype() != DType.INT64) {
+            throw new IllegalArgumentException("maxPool2dBackward: gradient " + Shape.str(shape) + " and indices "
+                    + indices.dtype() + Shape.str(indices.shape) + " must both have the output shape " + Shape.str(outShape)
+                    + " (indices INT64)");
+        }
+        NDArray gradInput = empty(dtype(), inputShape);
+        backend().maxPool2dBackward(this, indices, p, gradInput);
+        return gradInput;
+    }
+
+    /** Mean over {@code kernel x kernel} windows; padding counts in the divisor (PyTorch's default). */
+    public NDArray avgPool2d(int kernel, int stride, int padding) {
+        return avgPool2d(Pool2dParams.of(kernel, stride, padding));
+    }
+
+    public NDArray avgPool2d(Pool2dParams p) {
+        if (dim() == 3) {
+            return unsqueeze(0).avgPool2d(p).squeeze(0);
+        }
+        checkConvOperands("avgPool2d", this);
+        NDArray out = empty(dtype(), p.outputShape("avgPool2d", shape));
+        backend().avgPool2d(this, p, out);
+        return out;
+    }
+
+    /** The gradient of {@link #avgPool2d} given this array as the gradient of its output. */
+    public NDArray avgPool2dBackward(int[] inputShape, Pool2dParams p) {
+        if (inputShape.length == 3) {
+            return unsqueeze(0).avgPool2dBackward(concat(new int[] {1}, inputShape), p).squeeze(0);
+        }
+        checkConvOperands("avgPool2dBackward", this);
+        int[] outShape = p.outputShape("avgPool2dBackward", inputShape);
+        if (!Arrays.equals(shape, outShape)) {
+            throw new IllegalArgumentException("avgPool2dBackward: gradient " + Shape.str(shape) + " does not match the output shape "
+                    + Shape.str(outShape) + " of input " + Shape.str(inputShape));
+        }
+        NDArray gradInput = empty(dtype(), inputShape);
+        backend().avgPool2dBackward(this, p, gradInput);
+        return gradInput;
+    }
+
+    /** Convolution and pooling operands: FLOAT32 or FLOAT64, one dtype, one device (null entries skipped). */
+    private static void checkConvOperands(String op, NDArray first, NDArray... others) {
+        if (first.dtype() != DType.FLOAT32 && first.dtype() != DType.FLOAT64) {
+            throw new IllegalArgumentException(op + ": expected a FLOAT32 or FLOAT64 input, got " + first.dtype());
+        }
+        for (NDArray o : others) {
+            if (o == null) {
+                continue;
+            }
+            if (o.dtype() != first.dtype()) {
+                throw new IllegalArgumentException(op + ": operands must share a dtype, got " + first.dtype() + Shape.str(first.shape)
+                        + " and " + o.dtype() + Shape.str(o.shape));
+            }
+            if (!o.device().equals(first.device())) {
+                throw new IllegalArgumentException(op + ": operands must be on one device, got " + first.device() + " and "
+                        + o.device());
+            }
+        }
     }
 }

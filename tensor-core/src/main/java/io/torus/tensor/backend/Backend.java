@@ -6,6 +6,8 @@ import io.torus.tensor.Generator;
 import io.torus.tensor.NDArray;
 import io.torus.tensor.Storage;
 import io.torus.tensor.op.BinaryOp;
+import io.torus.tensor.op.Conv2dParams;
+import io.torus.tensor.op.Pool2dParams;
 import io.torus.tensor.op.ReduceOp;
 import io.torus.tensor.op.UnaryOp;
 
@@ -51,4 +53,34 @@ public interface Backend {
     void uniform(NDArray out, Generator gen, double low, double high);
 
     void normal(NDArray out, Generator gen, double mean, double std);
+
+    // Convolution and pooling: NCHW, FLOAT32 or FLOAT64, every operand of one dtype. NDArray has
+    // checked the shapes against the params (Conv2dParams.outputShape, Pool2dParams.outputShape);
+    // inputs may be strided views, outputs arrive freshly allocated and contiguous, and each
+    // method overwrites every element of its outputs.
+
+    /** {@code out [N, O, OH, OW] = input [N, C, H, W] (*) weight [O, C, KH, KW] + bias [O]}; bias may be null. */
+    void conv2d(NDArray input, NDArray weight, NDArray bias, Conv2dParams p, NDArray out);
+
+    /** Gradient of {@link #conv2d} with respect to its input: {@code gradInput} has the input's shape. */
+    void conv2dBackwardInput(NDArray gradOut, NDArray weight, Conv2dParams p, NDArray gradInput);
+
+    /**
+     * Gradients of {@link #conv2d} with respect to weight ({@code gradWeight [O, C, KH, KW]}) and,
+     * when {@code gradBias} is non-null, bias ({@code [O]}: gradOut summed over N, OH and OW).
+     */
+    void conv2dBackwardWeight(NDArray gradOut, NDArray input, Conv2dParams p, NDArray gradWeight, NDArray gradBias);
+
+    /**
+     * Max over each window into {@code out [N, C, OH, OW]}; {@code indices} (INT64, same shape)
+     * receives the arg-max as a flat index {@code h * W + w} into its input plane, as PyTorch's.
+     */
+    void maxPool2d(NDArray input, Pool2dParams p, NDArray out, NDArray indices);
+
+    /** Routes each {@code gradOut} element to the input position {@code indices} names (summing overlaps). */
+    void maxPool2dBackward(NDArray gradOut, NDArray indices, Pool2dParams p, NDArray gradInput);
+
+    void avgPool2d(NDArray input, Pool2dParams p, NDArray out);
+
+    void avgPool2dBackward(NDArray gradOut, Pool2dParams p, NDArray gradInput);
 }

@@ -7,6 +7,8 @@ import io.torus.tensor.NDArray;
 import io.torus.tensor.Storage;
 import io.torus.tensor.backend.Backend;
 import io.torus.tensor.op.BinaryOp;
+import io.torus.tensor.op.Conv2dParams;
+import io.torus.tensor.op.Pool2dParams;
 import io.torus.tensor.op.ReduceOp;
 import io.torus.tensor.op.UnaryOp;
 
@@ -437,5 +439,42 @@ public final class CpuBackend implements Backend {
         for (long i = 0; i < n; i++) {
             out.setDouble(i, mean + std * gen.normal(base + i));
         }
+    }
+
+    // ------------------------------------------------------------ convolution and pooling (CpuConvolution, CpuPooling)
+
+    @Override
+    public void conv2d(NDArray input, NDArray weight, NDArray bias, Conv2dParams p, NDArray out) {
+        CpuConvolution.forward(ConvWorkspace.forThread(input.dtype()), input, weight, bias, p, out);
+    }
+
+    @Override
+    public void conv2dBackwardInput(NDArray gradOut, NDArray weight, Conv2dParams p, NDArray gradInput) {
+        CpuConvolution.backwardInput(ConvWorkspace.forThread(gradOut.dtype()), gradOut, weight, p, gradInput);
+    }
+
+    @Override
+    public void conv2dBackwardWeight(NDArray gradOut, NDArray input, Conv2dParams p, NDArray gradWeight, NDArray gradBias) {
+        CpuConvolution.backwardWeight(ConvWorkspace.forThread(gradOut.dtype()), gradOut, input, p, gradWeight, gradBias);
+    }
+
+    @Override
+    public void maxPool2d(NDArray input, Pool2dParams p, NDArray out, NDArray indices) {
+        CpuPooling.maxPool(input, p, out, indices);
+    }
+
+    @Override
+    public void maxPool2dBackward(NDArray gradOut, NDArray indices, Pool2dParams p, NDArray gradInput) {
+        CpuPooling.maxPoolBackward(gradOut, indices, gradInput);
+    }
+
+    @Override
+    public void avgPool2d(NDArray input, Pool2dParams p, NDArray out) {
+        CpuPooling.avgPool(input, p, out);
+    }
+
+    @Override
+    public void avgPool2dBackward(NDArray gradOut, Pool2dParams p, NDArray gradInput) {
+        CpuPooling.avgPoolBackward(gradOut, p, gradInput);
     }
 }
