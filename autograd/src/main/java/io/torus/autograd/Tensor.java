@@ -5,11 +5,13 @@ import io.torus.autograd.engine.Edge;
 import io.torus.autograd.engine.Engine;
 import io.torus.autograd.engine.Node;
 import io.torus.autograd.functions.Arithmetic;
+import io.torus.autograd.functions.Convolution;
 import io.torus.autograd.functions.Joining;
 import io.torus.autograd.functions.LinearAlgebra;
 import io.torus.autograd.functions.Losses;
 import io.torus.autograd.functions.Movement;
 import io.torus.autograd.functions.Pointwise;
+import io.torus.autograd.functions.Pooling;
 import io.torus.autograd.functions.Reductions;
 import io.torus.tensor.DType;
 import io.torus.tensor.Device;
@@ -17,6 +19,8 @@ import io.torus.tensor.Generator;
 import io.torus.tensor.NDArray;
 import io.torus.tensor.Shape;
 import io.torus.tensor.op.BinaryOp;
+import io.torus.tensor.op.Conv2dParams;
+import io.torus.tensor.op.Pool2dParams;
 import io.torus.tensor.op.UnaryOp;
 
 import java.util.List;
@@ -724,6 +728,47 @@ public class Tensor {
         }
         Tensor g = Autograd.initialGradient(this, gradient);
         Engine.execute(List.of(gradientEdge()), List.of(g), retainGraph, createGraph, List.of());
+    }
+
+    // ------------------------------------------------------------------ convolution and pooling (NCHW; 3-D = unbatched)
+
+    /** 2-D convolution with {@code weight [O, C, KH, KW]} and {@code bias [O]} (may be null), stride 1, no padding. */
+    public Tensor conv2d(Tensor weight, Tensor bias) {
+        return conv2d(weight, bias, Conv2dParams.defaults());
+    }
+
+    public Tensor conv2d(Tensor weight, Tensor bias, int stride, int padding) {
+        return conv2d(weight, bias, Conv2dParams.of(stride, padding));
+    }
+
+    public Tensor conv2d(Tensor weight, Tensor bias, Conv2dParams params) {
+        return Convolution.conv2d(this, weight, bias, params);
+    }
+
+    /** Max over {@code kernel x kernel} windows with stride {@code kernel}. */
+    public Tensor maxPool2d(int kernel) {
+        return maxPool2d(Pool2dParams.of(kernel));
+    }
+
+    public Tensor maxPool2d(int kernel, int stride, int padding) {
+        return maxPool2d(Pool2dParams.of(kernel, stride, padding));
+    }
+
+    public Tensor maxPool2d(Pool2dParams params) {
+        return Pooling.maxPool2d(this, params);
+    }
+
+    /** Mean over {@code kernel x kernel} windows with stride {@code kernel}. */
+    public Tensor avgPool2d(int kernel) {
+        return avgPool2d(Pool2dParams.of(kernel));
+    }
+
+    public Tensor avgPool2d(int kernel, int stride, int padding) {
+        return avgPool2d(Pool2dParams.of(kernel, stride, padding));
+    }
+
+    public Tensor avgPool2d(Pool2dParams params) {
+        return Pooling.avgPool2d(this, params);
     }
 
     // ------------------------------------------------------------------ printing

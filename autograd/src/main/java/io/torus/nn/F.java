@@ -40,4 +40,24 @@ public final class F {
     public static Tensor crossEntropy(Tensor logits, Tensor target, Reduction reduction) {
         return nllLoss(logits.logSoftmax(1), target, reduction);
     }
+
+    public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias) {
+        return x.conv2d(weight, bias);
+    }
+
+    public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int stride, int padding) {
+        return x.conv2d(weight, bias, stride, padding);
+    }
+
+    public static Tensor maxPool2d(Tensor x, int kernel) {
+        return x.maxPool2d(kernel);
+    }
+
+    public static Tensor maxPool2d(Tensor x, int kernel, int stride, int padding) {
+        return x.maxPool2d(kernel, stride, padding);
+    }
+
+    public static Tensor avgPool2d(Tensor x, int kernel) {
+        return x.avgPool2d(kernel);
+    }
 }

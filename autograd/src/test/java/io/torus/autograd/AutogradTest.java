@@ -3,6 +3,8 @@ package io.torus.autograd;
 import io.torus.tensor.DType;
 import io.torus.tensor.Generator;
 import io.torus.tensor.NDArray;
+import io.torus.tensor.op.Conv2dParams;
+import io.torus.tensor.op.Pool2dParams;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.Test;
@@ -56,7 +58,26 @@ class AutogradTest {
                 new Case("logSoftmax", in -> in.get(0).logSoftmax(1), List.of(leaf(1, 2, 4))),
                 new Case("nll(logSoftmax)", in -> io.torus.autograd.functions.Losses.nllLoss(in.get(0).logSoftmax(1), idx, true),
                         List.of(leaf(1, 3, 4))),
-                new Case("to float32 and back", in -> in.get(0).mul(2).to(DType.FLOAT64), List.of(leaf(1, 3))));
+                new Case("to float32 and back", in -> in.get(0).mul(2).to(DType.FLOAT64), List.of(leaf(1, 3))),
+                new Case("conv2d padding 1 with bias", in -> in.get(0).conv2d(in.get(1), in.get(2), 1, 1),
+                        List.of(leaf(1, 2, 2, 5, 4), leaf(2, 3, 2, 3, 3), leaf(3, 3))),
+                new Case("conv2d stride 2 dilation 2x1 non-contiguous input",
+                        in -> in.get(0).transpose(2, 3).conv2d(in.get(1), null, new Conv2dParams(2, 2, 1, 0, 2, 1)),
+                        List.of(leaf(1, 1, 2, 6, 7), leaf(2, 2, 2, 2, 3))),
+                new Case("conv2d unbatched, input without grad", in -> in.get(0).conv2d(in.get(1), in.get(2), 2, 1),
+                        List.of(leaf(1, 2, 5, 5).detach(), leaf(2, 3, 2, 3, 3), leaf(3, 3))),
+                new Case("maxPool2d 3x3 stride 2 padding 1", in -> in.get(0).maxPool2d(3, 2, 1), List.of(leaf(1, 2, 2, 5, 6))),
+                new Case("maxPool2d non-contiguous, dilation 2, ceil mode",
+                        in -> in.get(0).permute(0, 3, 1, 2).maxPool2d(Pool2dParams.of(2, 2, 1).withDilation(2).withCeilMode(true)),
+                        List.of(leaf(1, 1, 6, 7, 2))),
+                new Case("avgPool2d 3x3 stride 2 padding 1", in -> in.get(0).avgPool2d(3, 2, 1), List.of(leaf(1, 2, 2, 5, 6))),
+                new Case("avgPool2d ceil mode, padding not counted, non-contiguous",
+                        in -> in.get(0).transpose(2, 3).avgPool2d(Pool2dParams.of(2, 2, 1).withCeilMode(true).withCountIncludePad(false)),
+                        List.of(leaf(1, 1, 2, 6, 5))),
+                new Case("conv relu maxPool conv avgPool (LeNet in small)",
+                        in -> in.get(0).conv2d(in.get(1), in.get(2), 1, 1).sub(2).relu().maxPool2d(2)
+                                .conv2d(in.get(3), null).avgPool2d(2),
+                        List.of(leaf(1, 2, 1, 6, 6), leaf(2, 2, 1, 3, 3), leaf(3, 2), leaf(4, 3, 2, 2, 2))));
     }
 
     @ParameterizedTest(name = "{0}")
