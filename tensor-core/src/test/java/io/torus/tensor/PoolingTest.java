@@ -50,11 +50,26 @@ class PoolingTest {
     }
 
     @Test
-    void maxPool2d_nanWins() {
-        NDArray x = NDArray.of(new double[] {1, Double.NaN, 3, 2}, 1, 1, 2, 2);
-        NDArray[] r = x.maxPool2dWithIndices(Pool2dParams.of(2));
-        assertTrue(Double.isNaN(r[0].item()));
-        assertEquals(1, r[1].getLong(0));
+    void maxPool2d_nanPropagatesAndTheLastNanIsTheIndex() {
+        // FLOAT32 2x2 windows take the unrolled path, FLOAT64 the generic loops: same rule (PyTorch's)
+        for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+            NDArray x = NDArray.of(new double[] {1, Double.NaN, 3, Double.NaN, 5, 6, 7, 8}, 2, 1, 2, 2).to(dt);
+            NDArray[] r = x.maxPool2dWithIndices(Pool2dParams.of(2));
+            assertTrue(Double.isNaN(r[0].getDouble(0)), dt.toString());
+            assertArrayEquals(new long[] {3, 3}, r[1].toLongArray(), dt.toString());
+            assertEquals(8, r[0].getDouble(1), dt.toString());
+        }
+    }
+
+    @Test
+    void maxPool2d_windowOfOnlyPaddingGivesMinusInfinityAndNoGradient() {
+        // kernel 2 dilated by 3 with padding 1 on a 2x2 input: the one window's taps fall at -1 and 2 on both axes
+        Pool2dParams p = Pool2dParams.of(2, 1, 1).withDilation(3);
+        NDArray x = NDArray.of(new float[] {1, 2, 3, 4}, 1, 1, 2, 2);
+        NDArray[] r = x.maxPool2dWithIndices(p);
+        assertArrayEquals(new float[] {Float.NEGATIVE_INFINITY}, r[0].toFloatArray());
+        assertArrayEquals(new long[] {-1}, r[1].toLongArray());
+        assertArrayEquals(new float[4], NDArray.full(DType.FLOAT32, 1, 1, 1, 1, 1).maxPool2dBackward(r[1], x.shape(), p).toFloatArray());
     }
 
     @Test

@@ -33,23 +33,29 @@ import static io.torus.tensor.backend.cpu.ConvWorkspace.Operand.C;
  * {@code kh·dh·Wp + kw·dw}, {@code L = (OH-1)·Wp + OW} long, copied by one arraycopy rather than
  * OH short ones. The {@code Wp - OW} columns between output rows are garbage in the forward pass
  * (dropped when the result is copied out) and zero in the gradients (their g columns are zero),
- * so col2im may add them back harmlessly. It costs {@code Wp/OW} more GEMM work (1.2x and 1.5x
- * for LeNet's two layers) and wins because the copies, not the GEMM, dominate at these sizes.
- * Strided convolutions use the compact layout ({@code L = OH·OW}).
+ * so col2im may add them back harmlessly (one caveat: a non-finite input element that only a gap
+ * column reads for some tap turns that tap's weight gradient into NaN through 0·inf, where the
+ * exact gradient is finite; the forward pass is exact). It costs {@code Wp/OW} more GEMM work
+ * (1.2x and 1.5x for LeNet's two layers) and wins because the copies, not the GEMM, dominate at
+ * these sizes. Strided convolutions use the compact layout ({@code L = OH·OW}).
  *
- * <p>Measured on LeNet's shapes at batch 64 (2-vCPU box, OpenBLAS 0.3.31, one thread, FLOAT32;
- * ms for conv1 [64,1,28,28]*[6,1,5,5] / conv2 [64,6,12,12]*[16,6,5,5]):
+ * <p>Measured on LeNet's shapes at batch 64 (2-vCPU box, OpenBLAS 0.3.31 with
+ * OPENBLAS_CORETYPE unset, one thread, FLOAT32, median ms; conv1 [64,1,28,28]*[6,1,5,5] /
+ * conv2 [64,6,12,12]*[16,6,5,5]; the two blocks are separate runs):
  * <pre>
- *                                  forward       weight grad   input grad
- *   direct Java loops (C2-vectorised, rows widened as above, 5 taps fused)
- *                                  1.23 / 2.76   2.41 / 5.91   2.06 / 4.78
- *   im2col compact + sgemm         0.40 / 0.56   0.42 / 0.76   0.67 / 0.76
- *   im2col wide + sgemm (this)     0.40 / 0.48   0.35 / 0.64   0.62 / 0.65
- *   im2col + sgemm on heap arrays  62   / 58     (see Note [Native GEMM operands])
+ *                                  forward       weight+bias grad   input grad (conv2)
+ *   ConvBench:
+ *   direct Java loops (C2-vectorised, rows on the input's pitch, 5 taps fused per pass)
+ *                                  1.49 / 3.10   3.58 / 7.73        6.22
+ *   im2col wide + sgemm (this)     0.45 / 0.48   0.36 / 0.63        0.68
+ *   prototype, head to head:
+ *   im2col compact + sgemm         0.40 / 0.56   0.42 / 0.76        0.76
+ *   im2col wide + sgemm            0.40 / 0.48   0.35 / 0.64        0.65
+ *   sgemm on heap arrays           ~60 per layer (see Note [Native GEMM operands])
  * </pre>
- * Direct loops lose because Java's vectoriser needs long contiguous rows (24 and 8 here) and
- * cannot vectorise the weight gradient's dot products; the sgemm itself takes ~0.1 ms per layer,
- * the rest is data movement. {@code ConvBench} (test sources) reruns the comparison.
+ * Direct loops lose because Java's vectoriser only gets short rows here and cannot vectorise the
+ * weight gradient's dot products; the sgemm itself takes ~0.1 ms per layer, the rest is data
+ * movement. {@code ConvBench} (test sources) reruns the first block.
  */
 final class CpuConvolution {
     private CpuConvolution() {
