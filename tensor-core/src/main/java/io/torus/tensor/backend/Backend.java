@@ -51,4 +51,14 @@ public interface Backend {
     void uniform(NDArray out, Generator gen, double low, double high);
 
     void normal(NDArray out, Generator gen, double mean, double std);
+
+    /** Copies a CPU array into {@code dst} on this device (same shape); CPU backends just copy. */
+    default void copyFromHost(NDArray hostSrc, NDArray dst) {
+        copy(hostSrc, dst);
+    }
+
+    /** Copies {@code src} from this device into a CPU array of the same shape. */
+    default void copyToHost(NDArray src, NDArray hostDst) {
+        copy(src, hostDst);
+    }
 }

@@ -178,9 +178,30 @@ public final class CpuBackend implements Backend {
             StridedLoop.forEach(a, b, out, (n, oa, sa, ob, sb, oc, sc) -> binaryFloatRow(op, n, x, oa, sa, y, ob, sb, z, oc, sc));
             return;
         }
+        if (as.dtype() == DType.INT64 && bs.dtype() == DType.INT64) {
+            binaryInt64(op, a, b, out);
+            return;
+        }
         StridedLoop.forEach(a, b, out, (n, oa, sa, ob, sb, oc, sc) -> {
             for (int i = 0; i < n; i++) {
                 store(cs, oc + i * sc, op.apply(load(as, oa + i * sa), load(bs, ob + i * sb)));
+            }
+        });
+    }
+
+    /** INT64 operands in exact long arithmetic (doubles would lose bits above 2^53). */
+    private static void binaryInt64(BinaryOp op, NDArray a, NDArray b, NDArray out) {
+        long[] x = a.storage().longs();
+        long[] y = b.storage().longs();
+        Storage cs = out.storage();
+        StridedLoop.forEach(a, b, out, (n, oa, sa, ob, sb, oc, sc) -> {
+            for (int i = 0; i < n; i++) {
+                long r = op.apply(x[oa + i * sa], y[ob + i * sb]);
+                if (cs.dtype() == DType.INT64) {
+                    cs.longs()[oc + i * sc] = r;
+                } else {
+                    store(cs, oc + i * sc, r);
+                }
             }
         });
     }
