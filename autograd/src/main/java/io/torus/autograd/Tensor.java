@@ -42,6 +42,7 @@ public class Tensor {
     private int outputNr;
     private boolean retainsGrad;
     private AccumulateGrad accumulator;
+    private Tensor viewBase;
 
     protected Tensor(NDArray data, boolean requiresGrad) {
         this.data = data;
@@ -65,6 +66,12 @@ public class Tensor {
         t.gradFn = gradFn;
         t.outputNr = outputNr;
         return t;
+    }
+
+    /** Internal: records that this tensor is a view sharing the storage of {@code base}. */
+    public Tensor markViewOf(Tensor base) {
+        this.viewBase = base.viewBase != null ? base.viewBase : base;
+        return this;
     }
 
     /** The underlying array (shares storage; writes to it are not tracked by autograd). */
@@ -536,49 +543,101 @@ public class Tensor {
 
     // ------------------------------------------------------------------ in place
 
-    private Tensor inPlace(String op) {
-        if (requiresGrad && GradMode.isEnabled()) {
-            if (isLeaf()) {
-                throw new IllegalStateException(op + ": a leaf Variable that requires grad is being used in an in-place operation.");
-            }
-            throw new IllegalStateException(op + ": in-place operations on tensors that are part of a graph are not supported yet");
+    // Note [In-place ops and the graph]
+    // Without a graph to record (grad mode off, or neither operand requires grad) an in-place op
+    // writes through to the storage and bumps its version. With one, the op is recorded as its
+    // out-of-place twin applied to a snapshot of this tensor's old value and graph position; the
+    // result is then written into this tensor's storage and the tensor takes the new node as its
+    // grad_fn ("rebasing its history", as PyTorch does). Saved tensors that captured the old value
+    // see the version bump and refuse to be used. A leaf that requires grad cannot be modified in
+    // place, and neither (for now) can a view of a tensor that requires grad, because the base's
+    // history would have to be rewritten too.
+
+    /** Whether an in-place op with these operands must be recorded; throws where it cannot be. */
+    private boolean recordsInPlace(String op, Tensor other) {
+        if (!GradMode.isEnabled() || !(requiresGrad || (other != null && other.requiresGrad))) {
+            return false;
         }
+        if (requiresGrad && isLeaf()) {
+            throw new IllegalStateException(op + ": a leaf Variable that requires grad is being used in an in-place operation.");
+        }
+        if (viewBase != null && viewBase.requiresGrad) {
+            throw new IllegalStateException(op + ": in-place modification of a view of a tensor that requires grad is not"
+                    + " supported; apply the op out of place (e.g. " + op.replace("_", "") + ") instead");
+        }
+        return true;
+    }
+
+    private Tensor inPlaceBinary(String op, BinaryOp kind, Tensor other, java.util.function.BinaryOperator<Tensor> outOfPlace) {
+        if (recordsInPlace(op, other)) {
+            Tensor r = outOfPlace.apply(snapshot(), other);
+            data.copy_(r.data);
+            return rebaseHistory((Node) r.gradFn);
+        }
+        data.binary_(kind, other.data);
+        return this;
+    }
+
+    /** Replaces every element by {@code values} (broadcast); recorded as old·0 + values. */
+    private Tensor inPlaceAssign(String op, Tensor values) {
+        if (recordsInPlace(op, values)) {
+            Tensor r = snapshot().mul(0).add(values);
+            data.copy_(r.data.to(dtype()));
+            return rebaseHistory((Node) r.gradFn);
+        }
+        data.copy_(values.data);
+        return this;
+    }
+
+    /** This tensor's current value and graph position, as an independent tensor. */
+    private Tensor snapshot() {
+        if (!requiresGrad) {
+            return wrap(data.copy());
+        }
+        return fromOp(data.copy(), gradFn, outputNr);
+    }
+
+    /** Internal: makes {@code node} this tensor's grad_fn after its storage was modified in place. */
+    Tensor rebaseHistory(Node node) {
+        if (requiresGrad && isLeaf()) {
+            throw new IllegalStateException("a leaf Variable that requires grad is being used in an in-place operation.");
+        }
+        gradFn = node;
+        outputNr = 0;
+        requiresGrad = true;
         return this;
     }
 
     public Tensor add_(Tensor o) {
-        inPlace("add_").data.binary_(BinaryOp.ADD, o.data);
-        return this;
+        return inPlaceBinary("add_", BinaryOp.ADD, o, Tensor::add);
     }
 
     public Tensor add_(double v) {
-        inPlace("add_").data.binary_(BinaryOp.ADD, v);
-        return this;
+        return add_(constant(v));
     }
 
     public Tensor sub_(Tensor o) {
-        inPlace("sub_").data.binary_(BinaryOp.SUB, o.data);
-        return this;
+        return inPlaceBinary("sub_", BinaryOp.SUB, o, Tensor::sub);
+    }
+
+    public Tensor sub_(double v) {
+        return sub_(constant(v));
     }
 
     public Tensor mul_(Tensor o) {
-        inPlace("mul_").data.binary_(BinaryOp.MUL, o.data);
-        return this;
+        return inPlaceBinary("mul_", BinaryOp.MUL, o, Tensor::mul);
     }
 
     public Tensor mul_(double v) {
-        inPlace("mul_").data.binary_(BinaryOp.MUL, v);
-        return this;
+        return mul_(constant(v));
     }
 
     public Tensor div_(Tensor o) {
-        inPlace("div_").data.binary_(BinaryOp.DIV, o.data);
-        return this;
+        return inPlaceBinary("div_", BinaryOp.DIV, o, Tensor::div);
     }
 
     public Tensor div_(double v) {
-        inPlace("div_").data.binary_(BinaryOp.DIV, v);
-        return this;
+        return div_(constant(v));
     }
 
     public Tensor zero_() {
@@ -586,23 +645,19 @@ public class Tensor {
     }
 
     public Tensor fill_(double v) {
-        inPlace("fill_").data.fill_(v);
-        return this;
+        return inPlaceAssign("fill_", constant(v));
     }
 
     public Tensor copy_(Tensor src) {
-        inPlace("copy_").data.copy_(src.data);
-        return this;
+        return inPlaceAssign("copy_", src);
     }
 
     public Tensor uniform_(double low, double high) {
-        inPlace("uniform_").data.uniform_(Generator.global(), low, high);
-        return this;
+        return inPlaceAssign("uniform_", wrap(NDArray.uniform(Generator.global(), low, high, dtype(), shape())));
     }
 
     public Tensor normal_(double mean, double std) {
-        inPlace("normal_").data.normal_(Generator.global(), mean, std);
-        return this;
+        return inPlaceAssign("normal_", wrap(NDArray.normal(Generator.global(), mean, std, dtype(), shape())));
     }
 
     /** Overwrites this tensor's elements, in row-major order, with {@code values}. */

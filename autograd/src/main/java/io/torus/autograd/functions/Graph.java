@@ -26,11 +26,17 @@ final class Graph {
 
     /** Wraps {@code out} and, if {@code node} is non-null, makes it the output's grad_fn. */
     static Tensor record(Node node, NDArray out, Tensor... inputs) {
+        Tensor result;
         if (node == null) {
-            return Tensor.wrap(out);
+            result = Tensor.wrap(out);
+        } else {
+            node.connect(inputs);
+            result = Tensor.fromOp(out, node, 0);
         }
-        node.connect(inputs);
-        return Tensor.fromOp(out, node, 0);
+        if (inputs.length == 1 && out.storage() == inputs[0].data().storage()) {
+            result.markViewOf(inputs[0]); // a view: in-place writes to it change the input too
+        }
+        return result;
     }
 
     /** Sums {@code g} down to {@code shape}, undoing broadcasting. */
