@@ -129,6 +129,19 @@ class SemanticsTest {
     }
 
     @Test
+    void controlFlow_graphFollowsTheDataDependentLoop() {
+        Tensor x = Tensor.of(3f).requiresGrad_(true);
+        Tensor h = x;
+        int steps = 0;
+        while (h.sum().item() < 100 && steps++ < 10) {
+            h = h.mul(2);
+        }
+        h.sum().backward();
+        assertEquals(6, steps); // 3·2^6 = 192 is the first value >= 100
+        assertEquals(64, x.grad().item());
+    }
+
+    @Test
     void backward_withGradientForNonScalar() {
         Tensor x = Tensor.of(1f, 2f, 3f).requiresGrad_(true);
         x.mul(2).backward(Tensor.of(1f, 0.5f, 0f));
