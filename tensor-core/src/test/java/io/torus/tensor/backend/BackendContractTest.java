@@ -319,4 +319,68 @@ public abstract class BackendContractTest {
         assertClose(en, toHost(n), DType.FLOAT64, "normal");
         assertEquals(base + 10, g.state()[1], "the counter advances by the number of elements drawn");
     }
+
+    // ------------------------------------------------------------------ selection (issue 3)
+
+    @Test
+    void where_picksFromBroadcastAndTransposedBranches() {
+        for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64, DType.INT64}) {
+            NDArray hostA = NDArray.arange(0, 6, 1, dt).view(2, 3);
+            NDArray cond = toDevice(NDArray.of(new boolean[] {true, false, true}, 3, 1)).expand(3, 2);
+            NDArray a = toDevice(hostA).transpose(0, 1);                             // [[0, 3], [1, 4], [2, 5]]
+            NDArray b = toDevice(NDArray.full(dt, -1, 1)).expand(3, 2);
+            NDArray out = deviceEmpty(dt, 3, 2);
+            backend().where(cond, a, b, out);
+            assertClose(new double[] {0, 3, -1, -1, 2, 5}, toHost(out), dt, "where " + dt);
+        }
+    }
+
+    @Test
+    void maskedSelectAndMaskedScatter_rowMajorOrder() {
+        NDArray x = toDevice(NDArray.arange(0, 6, 1, DType.FLOAT64).view(2, 3)).transpose(0, 1); // [[0, 3], [1, 4], [2, 5]]
+        NDArray mask = toDevice(NDArray.of(new boolean[] {true, false, false, true, true, true}, 3, 2));
+        NDArray out = deviceEmpty(DType.FLOAT64, 4);
+        backend().maskedSelect(x, mask, out);
+        assertClose(new double[] {0, 4, 2, 5}, toHost(out), DType.FLOAT64, "maskedSelect");
+        NDArray target = toDevice(NDArray.zeros(DType.FLOAT64, 2, 3)).transpose(0, 1);
+        backend().maskedScatter(target, mask, toDevice(NDArray.of(new double[] {10, 20, 30, 40, 50}, 5)));
+        assertClose(new double[] {10, 0, 0, 20, 30, 40}, toHost(target), DType.FLOAT64, "maskedScatter");
+    }
+
+    // ------------------------------------------------------------------ random fills (issue 3)
+
+    @Test
+    void bernoulli_comparesDrawIWithProbabilityI() {
+        Generator g = new Generator(77);
+        g.reserve(5);
+        long base = g.state()[1];
+        NDArray hostP = NDArray.uniform(new Generator(1), 0, 1, DType.FLOAT64, 2, 8);
+        NDArray out = deviceEmpty(DType.FLOAT32, 8, 2);
+        backend().bernoulli(toDevice(hostP).transpose(0, 1), out, g);
+        Generator ref = new Generator(77);
+        double[] p = values(hostP.transpose(0, 1));
+        double[] expected = new double[16];
+        for (int i = 0; i < 16; i++) {
+            expected[i] = ref.uniform(base + i) < p[i] ? 1 : 0;
+        }
+        assertClose(expected, toHost(out), DType.FLOAT32, "bernoulli");
+        assertEquals(base + 16, g.state()[1]);
+    }
+
+    @Test
+    void randint_isLowPlusHighWordOfBitsTimesRange() {
+        Generator g = new Generator(99);
+        long base = g.state()[1];
+        NDArray out = deviceEmpty(DType.INT64, 3, 5);
+        backend().randint(out, g, -7, 1000);
+        Generator ref = new Generator(99);
+        long[] expected = new long[15];
+        for (int i = 0; i < 15; i++) {
+            long bits = ref.bits(base + i);
+            expected[i] = -7 + java.math.BigInteger.valueOf(bits).and(java.math.BigInteger.ONE.shiftLeft(64).subtract(
+                    java.math.BigInteger.ONE)).multiply(java.math.BigInteger.valueOf(1007)).shiftRight(64).longValueExact();
+        }
+        assertArrayEquals(expected, toHost(out).toLongArray());
+        assertEquals(base + 15, g.state()[1]);
+    }
 }

@@ -444,11 +444,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void uniform(NDArray out, Generator gen, double low, double high) {
-        long base = gen.reserve(out.numel());
-        long n = out.numel();
-        for (long i = 0; i < n; i++) {
-            out.setDouble(i, low + (high - low) * gen.uniform(base + i));
-        }
+        RandomKernels.uniform(out, gen, low, high);
     }
 
     @Override
@@ -458,5 +454,32 @@ public final class CpuBackend implements Backend {
         for (long i = 0; i < n; i++) {
             out.setDouble(i, mean + std * gen.normal(base + i));
         }
+    }
+
+    // ------------------------------------------------------------ selection and random fills (issue 3)
+
+    @Override
+    public void where(NDArray cond, NDArray a, NDArray b, NDArray out) {
+        SelectionKernels.where(cond, a, b, out);
+    }
+
+    @Override
+    public void maskedSelect(NDArray x, NDArray mask, NDArray out) {
+        SelectionKernels.maskedSelect(x, mask, out);
+    }
+
+    @Override
+    public void maskedScatter(NDArray out, NDArray mask, NDArray src) {
+        SelectionKernels.maskedScatter(out, mask, src);
+    }
+
+    @Override
+    public void bernoulli(NDArray p, NDArray out, Generator gen) {
+        RandomKernels.bernoulli(p, out, gen);
+    }
+
+    @Override
+    public void randint(NDArray out, Generator gen, long low, long high) {
+        RandomKernels.randint(out, gen, low, high);
     }
 }
