@@ -39,6 +39,16 @@ final class Graph {
         return result;
     }
 
+    /**
+     * Sums {@code g} down to an input's shape and converts it to the input's floating-point dtype,
+     * undoing both broadcasting and type promotion (a FLOAT64 0-dim input of a FLOAT32 op gets a
+     * FLOAT64 gradient).
+     */
+    static Tensor sumTo(Tensor g, int[] shape, io.torus.tensor.DType dtype) {
+        Tensor r = sumTo(g, shape);
+        return r.dtype() == dtype || !dtype.isFloatingPoint() ? r : r.to(dtype);
+    }
+
     /** Sums {@code g} down to {@code shape}, undoing broadcasting. */
     static Tensor sumTo(Tensor g, int[] shape) {
         int[] gs = g.shape();
