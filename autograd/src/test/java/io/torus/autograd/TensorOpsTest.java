@@ -336,6 +336,19 @@ class TensorOpsTest {
     }
 
     @Test
+    void powMaxMinSign_onTransposedAndBroadcastOperands() {
+        Tensor x = Tensor.of(new double[][] {{1, 2, 3}, {4, 5, 6}}).t(); // [[1, 4], [2, 5], [3, 6]], non-contiguous
+        Tensor p = x.pow(Tensor.of(new double[][] {{2}, {1}, {0}}));      // exponent per row, broadcast over columns
+        assertArrayEquals(new double[] {1, 16, 2, 5, 1, 1}, p.toDoubleArray());
+        assertArrayEquals(new double[] {4, 5, 6}, x.max(1).toDoubleArray());
+        assertArrayEquals(new double[] {1, 4}, x.min(0).toDoubleArray());
+        assertArrayEquals(new long[] {2, 2}, x.argmax(0).toLongArray());
+        assertEquals(6, x.max().item());
+        assertArrayEquals(new double[] {-1, 1, 0, 1, 0, 1}, x.sub(Tensor.of(9.0, 3.5, 2.0, 3.0).narrow(0, 1, 3)
+                .unsqueeze(1)).sign().toDoubleArray()); // rows minus 3.5, 2 and 3
+    }
+
+    @Test
     void sign_valuesAndZeroGradient() {
         Tensor x = Tensor.of(-2.0, 0.0, 3.0).requiresGrad_(true);
         Tensor s = x.sign();

@@ -155,6 +155,14 @@ class IndexingTest {
     }
 
     @Test
+    void gatherAndIndexSelect_copyInt64Exactly() {
+        long big = (1L << 60) + 1;
+        NDArray a = NDArray.of(new long[] {big, -big, 3}, 3);
+        assertArrayEquals(new long[] {3, big, big}, a.indexSelect(0, longs(2, 0, 0)).toLongArray());
+        assertArrayEquals(new long[] {-big}, a.gather(0, NDArray.of(new int[] {1}, 1)).toLongArray());
+    }
+
+    @Test
     void gather_badIndicesThrow() {
         NDArray a = seq(2, 3);
         assertEquals("gather: index 3 is out of bounds for dimension 1 with size 3",

@@ -389,10 +389,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void gather(NDArray x, int dim, NDArray index, NDArray out) {
-        forEachIndexed(index, (coords, idx) -> {
-            checkBounds(idx, x.shape()[dim], "gather");
-            store(out.storage(), offsetOf(out, coords, -1, 0), load(x.storage(), offsetOf(x, coords, dim, idx)));
-        });
+        SelectionKernels.gather(x, dim, index, out);
     }
 
     @Override

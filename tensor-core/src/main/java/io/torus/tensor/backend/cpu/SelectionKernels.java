@@ -4,10 +4,10 @@ import io.torus.tensor.DType;
 import io.torus.tensor.NDArray;
 
 /**
- * The CPU's where, masked_select and masked_scatter. These ops pick elements rather than compute
+ * The CPU's gather, where, masked_select and masked_scatter. These ops pick elements rather than compute
  * them, so one generic loop serves every dtype: elements move with {@code System.arraycopy} of
  * length one, which works on any primitive array and is exact (no detour through double).
- * FLOAT32 where, the one that sits in training loops, gets a tight loop of its own.
+ * FLOAT32 gather and where, the ones that sit in training loops, get tight loops of their own.
  *
  * <p>The walk visits any number of arrays of one shape in row-major order and hands the kernel
  * one innermost row at a time: its length and each array's starting offset and stride.
@@ -56,6 +56,42 @@ final class SelectionKernels {
                 idx[d] = 0;
             }
         }
+    }
+
+    /**
+     * PyTorch's gather: {@code out[c] = x[c with c[dim] replaced by index[c]]}. Walks index and out
+     * together with a view of x whose stride along {@code dim} is zero (so its offset is that of
+     * coordinate 0 there) and adds {@code index * stride}; every dtype is moved exactly.
+     */
+    static void gather(NDArray x, int dim, NDArray index, NDArray out) {
+        int[] xStrides = x.strides();
+        int along = x.dim() == 0 ? 0 : xStrides[dim];
+        int size = x.dim() == 0 ? 1 : x.shape()[dim];
+        if (x.dim() > 0) {
+            xStrides[dim] = 0;
+        }
+        NDArray base = new NDArray(x.storage(), index.shape(), xStrides, x.offset());
+        Object src = x.storage().array();
+        Object dst = out.storage().array();
+        long[] il = index.dtype() == DType.INT64 ? index.storage().longs() : null;
+        int[] ii = il == null ? index.storage().ints() : null;
+        boolean float32 = x.dtype() == DType.FLOAT32;
+        forEachRow(new NDArray[] {index, out, base}, (n, o, s) -> {
+            for (int i = 0; i < n; i++) {
+                int at = o[0] + i * s[0];
+                long idx = il != null ? il[at] : ii[at];
+                if (idx < 0 || idx >= size) {
+                    throw new IllegalArgumentException("gather: index " + idx + " is out of bounds for dimension " + dim
+                            + " with size " + size);
+                }
+                int from = o[2] + i * s[2] + (int) idx * along;
+                if (float32) {
+                    ((float[]) dst)[o[1] + i * s[1]] = ((float[]) src)[from];
+                } else {
+                    System.arraycopy(src, from, dst, o[1] + i * s[1], 1);
+                }
+            }
+        });
     }
 
     static void where(NDArray cond, NDArray a, NDArray b, NDArray out) {
