@@ -17,11 +17,12 @@ import java.util.Locale;
  *
  * <p>Element {@code (i0, .., ik)} lives at {@code offset + sum(ij * strides[j])} in the storage.
  * Movement ops ({@link #view}, {@link #transpose}, {@link #permute}, {@link #expand},
- * {@link #narrow}, {@link #select}, {@link #squeeze}, {@link #unsqueeze}) only rewrite shape,
- * strides and offset, so they share storage exactly where PyTorch does; {@link #reshape} copies
- * only when no view can express the result. Compute ops validate and broadcast here, allocate the
- * output, and hand the work to the device's {@link Backend}, which sees operands already expanded
- * to the output's shape. In-place ops bump the storage's version counter, which autograd reads.
+ * {@link #narrow}, {@link #select}, {@link #split}, {@link #chunk}, {@link #squeeze},
+ * {@link #unsqueeze}) only rewrite shape, strides and offset, so they share storage exactly where
+ * PyTorch does; {@link #reshape} copies only when no view can express the result. Compute ops
+ * validate and broadcast here, pick the result dtype ({@link TypePromotion}), allocate the output,
+ * and hand the work to the device's {@link Backend}, which sees operands already expanded to the
+ * output's shape. In-place ops bump the storage's version counter, which autograd reads.
  */
 public final class NDArray {
     private final Storage storage;
