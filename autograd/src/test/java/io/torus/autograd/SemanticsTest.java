@@ -385,4 +385,38 @@ class SemanticsTest {
         };
         assertThrows(IllegalStateException.class, () -> forgets.apply(notDirty));
     }
+
+    @Test
+    void engine_castsGradientsToInputDtypeAndRejectsWrongShapes() {
+        Function wide = new Function() {
+            @Override
+            protected Tensor forward(Context ctx, Tensor... in) {
+                return in[0].mul(2);
+            }
+
+            @Override
+            protected Tensor[] backward(Context ctx, Tensor... g) {
+                return new Tensor[] {g[0].to(DType.FLOAT64).mul(2)};
+            }
+        };
+        Tensor x = Tensor.of(1f, 2f).requiresGrad_(true);
+        wide.apply(x).sum().backward();
+        assertEquals(DType.FLOAT32, x.grad().dtype());
+        assertArrayEquals(new float[] {2, 2}, x.grad().toFloatArray());
+
+        Function broken = new Function() {
+            @Override
+            protected Tensor forward(Context ctx, Tensor... in) {
+                return in[0].mul(2);
+            }
+
+            @Override
+            protected Tensor[] backward(Context ctx, Tensor... g) {
+                return new Tensor[] {g[0].sum()};
+            }
+        };
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> broken.apply(Tensor.of(1f, 2f).requiresGrad_(true)).sum().backward());
+        assertTrue(e.getMessage().contains("invalid gradient at index 0 - got [] but expected shape [2]"), e.getMessage());
+    }
 }
