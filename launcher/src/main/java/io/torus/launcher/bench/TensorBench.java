@@ -14,7 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -49,7 +49,6 @@ public final class TensorBench {
     private TorchReference torch;
     private String torchMissing;
     private TorchReference.Line torchEnv;
-    private volatile double sink;
     private volatile Object blackhole;
     private double worstSpread = 1;
 
@@ -124,7 +123,7 @@ public final class TensorBench {
 
     private void printHeader(NativeBlas.Info blas, CpuPeak peak) {
         Timing t = config.timing();
-        out.printf(Locale.ROOT, "torus bench tensor (%s): %d warm-up samples, then the median of %d timed samples of >= %d ms "
+        out.printf(Locale.ROOT, "torus bench tensor (%s): %d warm-up sample(s), then the median of %d timed sample(s) of >= %d ms "
                         + "(System.nanoTime); 1 thread on every side%n", config.quick() ? "quick" : "full", t.warmup(), t.reps(),
                 t.minSampleNanos() / 1_000_000);
         out.printf("machine: %s, %d logical CPUs, %s %s, Java %s (%s)%n", CpuPeak.CpuInfo.read().model(),
@@ -134,6 +133,10 @@ public final class TensorBench {
         out.println("OPENBLAS_CORETYPE: " + (coreType == null ? "(unset)" : coreType)
                 + " in the JVM" + (config.reference() ? "; the torch subprocess gets the same (" + (coreType == null ? "unset" : "set")
                 + ")" : ""));
+        if (coreType != null) {
+            out.println("  note: OPENBLAS_CORETYPE overrides OpenBLAS's own kernel choice (Haswell = AVX2 only, about half "
+                    + "of an AVX-512 CPU's sgemm); a user's machine will not have it: unset it to see what users get");
+        }
         out.println("JVM OpenBLAS (bytedeco, used by Torus): core " + blas.coreName() + ", " + blas.threads() + " thread(s); "
                 + blas.config());
         out.println("Torus matmul: " + (CpuBackend.nativeBlas() ? "native OpenBLAS (float[] operands through JNI)"
@@ -177,6 +180,9 @@ public final class TensorBench {
         double[] torus = new double[sizes.size()];
         double[] direct = new double[sizes.size()];
         Generator gen = new Generator(42);
+        progress("sgemm: JIT warm-up on 16 x 16");
+        NDArray sa = NDArray.normal(gen, 0, 1, DType.FLOAT32, 16, 16);
+        jitWarmup(() -> blackhole = sa.matmul(sa));
         for (int i = 0; i < sizes.size(); i++) {
             int n = sizes.get(i);
             double flop = 2.0 * n * n * n;
@@ -231,34 +237,41 @@ public final class TensorBench {
 
     // ------------------------------------------------------------------ elementwise
 
+    /** The arrays of the elementwise section, at one size. */
+    private record Operands(NDArray a, NDArray b, NDArray acc, float[] src, float[] dst) {
+        static Operands of(int numel) {
+            Generator gen = new Generator(7);
+            NDArray a = NDArray.uniform(gen, 1, 2, DType.FLOAT32, numel);
+            NDArray b = NDArray.uniform(gen, 1, 2, DType.FLOAT32, numel);
+            return new Operands(a, b, a.copy(), a.toFloatArray(), new float[numel]);
+        }
+    }
+
     private Table elementwise(List<String> notes) {
         int numel = config.elementwiseNumel();
         long bytes = 4L * numel;
-        Generator gen = new Generator(7);
-        NDArray a = NDArray.uniform(gen, 1, 2, DType.FLOAT32, numel);
-        NDArray b = NDArray.uniform(gen, 1, 2, DType.FLOAT32, numel);
-        NDArray acc = a.copy();
-        float[] src = a.toFloatArray();
-        float[] dst = new float[numel];
 
-        record Op(String name, long bytes, Supplier<Object> run) {
+        record Op(String name, long bytes, Function<Operands, Object> run) {
         }
         List<Op> ops = List.of(
-                new Op("arraycopy", 2 * bytes, () -> {
-                    System.arraycopy(src, 0, dst, 0, numel);
-                    return dst;
+                new Op("arraycopy", 2 * bytes, o -> {
+                    System.arraycopy(o.src, 0, o.dst, 0, o.src.length);
+                    return o.dst;
                 }),
-                new Op("add", 3 * bytes, () -> a.add(b)),
-                new Op("add_", 3 * bytes, () -> acc.binary_(BinaryOp.ADD, b)),
-                new Op("mul", 3 * bytes, () -> a.mul(b)),
-                new Op("sum", bytes + 4, () -> {
-                    sink += a.sum().item();
-                    return null;
-                }));
+                new Op("add", 3 * bytes, o -> o.a.add(o.b)),
+                new Op("add_", 3 * bytes, o -> o.acc.binary_(BinaryOp.ADD, o.b)),
+                new Op("mul", 3 * bytes, o -> o.a.mul(o.b)),
+                new Op("sum", bytes + 4, o -> o.a.sum().item()));
+        progress("elementwise: JIT warm-up on 1024 elements");
+        Operands small = Operands.of(1024);
+        for (Op op : ops) {
+            jitWarmup(() -> blackhole = op.run.apply(small));
+        }
+        Operands big = Operands.of(numel);
         double[] gbps = new double[ops.size()];
         double[] ms = new double[ops.size()];
         progress("elementwise: " + ops.stream().map(Op::name).collect(Collectors.joining(", ")) + ", in turn");
-        List<Timing.Result> results = measure(ops.stream().<Runnable>map(op -> () -> blackhole = op.run.get()).toList());
+        List<Timing.Result> results = measure(ops.stream().<Runnable>map(op -> () -> blackhole = op.run.apply(big)).toList());
         for (int i = 0; i < ops.size(); i++) {
             ms[i] = results.get(i).medianNanos() / 1e6;
             gbps[i] = ops.get(i).bytes / results.get(i).medianNanos();
@@ -280,7 +293,8 @@ public final class TensorBench {
         }
         notes.add(String.format(Locale.ROOT, "%d elements (%d MiB) per operand; add/mul read 2 and write 1 operand (a new "
                 + "array, zeroed by the JVM first: not counted), add_ writes in place, sum reads 1; arraycopy reads 1, writes 1; "
-                + "GB = 1e9 bytes.", numel, bytes >> 20));
+                + "GB = 1e9 bytes. Java ops first run 20,000 times on 1024 elements so that the JIT has compiled them.",
+                numel, bytes >> 20));
         return t;
     }
 
@@ -305,6 +319,11 @@ public final class TensorBench {
         if (bound.conv() == null) {
             notes.add("conv2d: not available in this build (" + bound.missing() + ")");
         } else {
+            progress("conv: JIT warm-up on batch 1");
+            LeNetConv small = LeNetConv.bind(1).conv();
+            if (small != null) {
+                jitWarmup(small::step);
+            }
             progress("conv: Torus forward + backward");
             torusMs = measure(List.of(bound.conv()::step)).get(0).medianNanos() / 1e6;
             notes.add("Torus ops: " + bound.conv().describe());
@@ -386,6 +405,19 @@ public final class TensorBench {
             return null;
         }
         return r;
+    }
+
+    /**
+     * Runs a small-size version of an op until the JIT has compiled it (C2 needs ~10,000 calls), or
+     * for a bounded time. A heavy call repeated a few dozen times stays interpreted otherwise: an
+     * uncompiled System.arraycopy of 64 MiB ran at about 75 % of the compiled one's speed here.
+     * This is the steady state of a long training run.
+     */
+    private void jitWarmup(Runnable small) {
+        long deadline = System.nanoTime() + (config.quick() ? 300_000_000L : 1_500_000_000L);
+        for (int i = 0; i < 20_000 && System.nanoTime() < deadline; i++) {
+            small.run();
+        }
     }
 
     /** Measures {@code ops} in turn; notes when a measurement's samples spread widely (a busy machine). */
