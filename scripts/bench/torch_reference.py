@@ -146,11 +146,32 @@ def bench_conv(batch, timing):
     emit("conv", batch=batch, ms=med / 1e6, min_ms=lo / 1e6, max_ms=hi / 1e6, inner=inner)
 
 
+def bench_autograd_chain(length, timing):
+    """A chain of `length` ops (mul by a constant, add the leaf, alternately) on a 4-element
+    tensor that requires grad, summed, then backward: the per-op cost of recording and replaying
+    the graph, which tiny tensors make pure overhead."""
+    x = torch.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    w = torch.full((4,), 0.5)
+
+    def step():
+        x.grad = None
+        y = x
+        for _ in range(length // 2):
+            y = y.mul(w).add(x)
+        y.sum().backward()
+
+    med, lo, hi, inner = measure(step, *timing)
+    ops = 2 * (length // 2) + 1
+    emit("autograd", ops=ops, us_per_op=med / 1e3 / ops, min_us_per_op=lo / 1e3 / ops,
+         max_us_per_op=hi / 1e3 / ops, inner=inner)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sgemm", default="", help="comma-separated n for n x n sgemm (torch.mm)")
     p.add_argument("--elementwise-numel", type=int, default=0, help="elements per operand for add/mul/sum")
     p.add_argument("--conv-batch", type=int, default=0, help="batch size of the LeNet conv fwd+bwd (0: skip)")
+    p.add_argument("--autograd-chain", type=int, default=0, help="ops in the autograd chain benchmark (0: skip)")
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--reps", type=int, default=7)
     p.add_argument("--min-sample-ms", type=float, default=50.0)
@@ -166,6 +187,8 @@ def main():
             bench_elementwise(args.elementwise_numel, timing)
     if args.conv_batch > 0:
         bench_conv(args.conv_batch, timing)
+    if args.autograd_chain > 0:
+        bench_autograd_chain(args.autograd_chain, timing)
 
 
 if __name__ == "__main__":

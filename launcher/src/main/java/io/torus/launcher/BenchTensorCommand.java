@@ -131,11 +131,7 @@ final class BenchTensorCommand implements Callable<Integer> {
         Timing base = quick ? TensorBenchConfig.quickTiming() : TensorBenchConfig.fullTiming();
         Timing timing = new Timing(warmup != null ? warmup : base.warmup(), iterations != null ? iterations : base.reps(),
                 minSampleMs != null ? minSampleMs * 1_000_000L : base.minSampleNanos());
-        String py = python;
-        if (py == null) {
-            String env = System.getenv("TORUS_BENCH_PYTHON");
-            py = env != null && !env.isBlank() ? env : "/usr/bin/python3";
-        }
+        String py = python != null ? python : TensorBenchConfig.defaultPython();
         return new TensorBenchConfig(sections, quick, timing, sizes.isEmpty() ? TensorBenchConfig.DEFAULT_SGEMM_SIZES : sizes,
                 TensorBenchConfig.DEFAULT_ELEMENTWISE_NUMEL, convBatch, !noReference, py, installReference, ghz, flopsPerCycle);
     }

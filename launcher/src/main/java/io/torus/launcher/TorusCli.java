@@ -48,6 +48,7 @@ public final class TorusCli implements Callable<Integer> {
         cl.addSubcommand(new JobsCommand());
         CommandLine bench = new CommandLine(new BenchCommand());
         bench.addSubcommand(new BenchTensorCommand(launcher));
+        bench.addSubcommand(new BenchAutogradCommand());
         cl.addSubcommand(bench);
         cl.addSubcommand(new CommandLine.HelpCommand());
         cl.setDefaultValueProvider(new DefaultsProvider());

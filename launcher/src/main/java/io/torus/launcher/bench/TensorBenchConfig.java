@@ -25,6 +25,12 @@ public record TensorBenchConfig(Set<Section> sections, boolean quick, Timing tim
                                 int convBatch, boolean reference, String python, boolean installReference, Double ghz,
                                 Integer flopsPerCycle) {
 
+    /** The Python with torch: {@code $TORUS_BENCH_PYTHON}, else Debian's {@code /usr/bin/python3}. */
+    public static String defaultPython() {
+        String env = System.getenv("TORUS_BENCH_PYTHON");
+        return env != null && !env.isBlank() ? env : "/usr/bin/python3";
+    }
+
     /** The parts of the benchmark, as {@code --only} names them. */
     public enum Section {
         SGEMM, ELEMENTWISE, CONV;
