@@ -6,6 +6,7 @@ import io.torus.autograd.engine.Engine;
 import io.torus.autograd.engine.Node;
 import io.torus.autograd.functions.Arithmetic;
 import io.torus.autograd.functions.Convolution;
+import io.torus.autograd.functions.Indexing;
 import io.torus.autograd.functions.Joining;
 import io.torus.autograd.functions.LinearAlgebra;
 import io.torus.autograd.functions.Losses;
@@ -13,6 +14,7 @@ import io.torus.autograd.functions.Movement;
 import io.torus.autograd.functions.Pointwise;
 import io.torus.autograd.functions.Pooling;
 import io.torus.autograd.functions.Reductions;
+import io.torus.tensor.Creation;
 import io.torus.tensor.DType;
 import io.torus.tensor.Device;
 import io.torus.tensor.Generator;
@@ -46,6 +48,7 @@ public class Tensor {
     private int outputNr;
     private boolean retainsGrad;
     private AccumulateGrad accumulator;
+    private Tensor viewBase;
 
     protected Tensor(NDArray data, boolean requiresGrad) {
         this.data = data;
@@ -69,6 +72,12 @@ public class Tensor {
         t.gradFn = gradFn;
         t.outputNr = outputNr;
         return t;
+    }
+
+    /** Internal: records that this tensor is a view sharing the storage of {@code base}. */
+    public Tensor markViewOf(Tensor base) {
+        this.viewBase = base.viewBase != null ? base.viewBase : base;
+        return this;
     }
 
     /** The underlying array (shares storage; writes to it are not tracked by autograd). */
@@ -154,6 +163,10 @@ public class Tensor {
         return wrap(NDArray.full(DType.FLOAT32, value, shape));
     }
 
+    public static Tensor full(int[] shape, double value, DType dtype) {
+        return wrap(NDArray.full(dtype, value, shape));
+    }
+
     public static Tensor zerosLike(Tensor t) {
         return wrap(NDArray.zeros(t.dtype(), t.shape()));
     }
@@ -166,65 +179,178 @@ public class Tensor {
         return wrap(NDArray.full(t.dtype(), value, t.shape()));
     }
 
-    /** start, start+step, ... below end; INT64 when all three are integral, else FLOAT32. */
+    /**
+     * start, start+step, ... below end (end excluded), FLOAT32. As in PyTorch, where Python ints
+     * give INT64 and floats FLOAT32, the {@code long} overloads give INT64: {@code arange(0, 10, 2)}
+     * is INT64, {@code arange(0, 1, 0.25)} and {@code arange(0.0, 5.0, 1.0)} are FLOAT32.
+     */
     public static Tensor arange(double start, double end, double step) {
-        boolean integral = start == Math.rint(start) && end == Math.rint(end) && step == Math.rint(step);
-        return wrap(NDArray.arange(start, end, step, integral ? DType.INT64 : DType.FLOAT32));
+        return wrap(Creation.arange(start, end, step, DType.FLOAT32));
     }
 
+    public static Tensor arange(double start, double end, double step, DType dtype) {
+        return wrap(Creation.arange(start, end, step, dtype));
+    }
+
+    /** start, start+step, ... below end (end excluded), INT64. */
+    public static Tensor arange(long start, long end, long step) {
+        return wrap(Creation.arange(start, end, step, DType.INT64));
+    }
+
+    /** 0, 1, ..., end-1 (INT64). */
     public static Tensor arange(long end) {
         return arange(0, end, 1);
+    }
+
+    /** 0, 1, ... below end (FLOAT32). */
+    public static Tensor arange(double end) {
+        return arange(0.0, end, 1.0);
+    }
+
+    /** {@code steps} values evenly spaced from start to end, both included (FLOAT32). */
+    public static Tensor linspace(double start, double end, int steps) {
+        return wrap(Creation.linspace(start, end, steps, DType.FLOAT32));
+    }
+
+    /** {@code base} to the powers {@code linspace(start, end, steps)} (FLOAT32). */
+    public static Tensor logspace(double start, double end, int steps, double base) {
+        return wrap(Creation.logspace(start, end, steps, base, DType.FLOAT32));
     }
 
     public static Tensor eye(int n) {
         return eye(n, n);
     }
 
+    /** An n x m FLOAT32 matrix with ones on the diagonal. */
     public static Tensor eye(int n, int m) {
-        NDArray a = NDArray.zeros(DType.FLOAT32, n, m);
-        for (int i = 0; i < Math.min(n, m); i++) {
-            a.setDouble((long) i * m + i, 1);
-        }
-        return wrap(a);
+        return wrap(Creation.eye(n, m, DType.FLOAT32));
     }
 
     public static void manualSeed(long seed) {
         Generator.global().manualSeed(seed);
     }
 
+    // Random creation: each function draws from the global generator (seeded by manualSeed) or
+    // from the Generator passed right before the shape (last when there is no shape); see
+    // Creation for how draws map to counter values. The tensor forms of normal are not recorded
+    // in the graph (PyTorch defines their gradients as zero).
+
+    /** Uniform in [0, 1), FLOAT32. */
     public static Tensor rand(int... shape) {
-        return wrap(NDArray.uniform(Generator.global(), 0, 1, DType.FLOAT32, shape));
+        return rand(Generator.global(), shape);
     }
 
+    public static Tensor rand(Generator gen, int... shape) {
+        return wrap(NDArray.uniform(gen, 0, 1, DType.FLOAT32, shape));
+    }
+
+    /** Standard normal, FLOAT32. */
     public static Tensor randn(int... shape) {
-        return wrap(NDArray.normal(Generator.global(), 0, 1, DType.FLOAT32, shape));
+        return randn(Generator.global(), shape);
+    }
+
+    public static Tensor randn(Generator gen, int... shape) {
+        return wrap(NDArray.normal(gen, 0, 1, DType.FLOAT32, shape));
     }
 
     public static Tensor normal(double mean, double std, int... shape) {
+        return normal(mean, std, Generator.global(), shape);
+    }
+
+    public static Tensor normal(double mean, double std, Generator gen, int... shape) {
         if (!(std >= 0)) {
-            throw new IllegalArgumentException("normal: std " + std + " must be >= 0");
+            throw new IllegalArgumentException("normal: std must be >= 0, got " + std);
         }
-        return wrap(NDArray.normal(Generator.global(), mean, std, DType.FLOAT32, shape));
+        return wrap(NDArray.normal(gen, mean, std, DType.FLOAT32, shape));
+    }
+
+    /** Elementwise normal draws; mean and std broadcast against each other. */
+    public static Tensor normal(Tensor mean, Tensor std) {
+        return normal(mean, std, Generator.global());
+    }
+
+    public static Tensor normal(Tensor mean, Tensor std, Generator gen) {
+        return wrap(Creation.normal(gen, mean.data, std.data));
+    }
+
+    /** Normal draws in mean's shape and dtype. */
+    public static Tensor normal(Tensor mean, double std) {
+        return normal(mean, std, Generator.global());
+    }
+
+    public static Tensor normal(Tensor mean, double std, Generator gen) {
+        return wrap(Creation.normal(gen, mean.data, std));
+    }
+
+    /** Normal draws in std's shape and dtype. */
+    public static Tensor normal(double mean, Tensor std) {
+        return normal(mean, std, Generator.global());
+    }
+
+    public static Tensor normal(double mean, Tensor std, Generator gen) {
+        return wrap(Creation.normal(gen, mean, std.data));
+    }
+
+    /** Integers uniform in [low, high) (high excluded), INT64. */
+    public static Tensor randint(long low, long high, int... shape) {
+        return randint(low, high, Generator.global(), shape);
+    }
+
+    public static Tensor randint(long low, long high, Generator gen, int... shape) {
+        return wrap(Creation.randint(gen, low, high, DType.INT64, shape));
     }
 
     /** A random permutation of 0..n-1 (INT64), a Fisher-Yates shuffle driven by {@code gen}. */
     public static Tensor randperm(int n, Generator gen) {
-        long[] p = new long[n];
-        for (int i = 0; i < n; i++) {
-            p[i] = i;
-        }
-        long base = gen.reserve(n);
-        for (int i = n - 1; i > 0; i--) {
-            int j = (int) (gen.uniform(base + i) * (i + 1));
-            long tmp = p[i];
-            p[i] = p[j];
-            p[j] = tmp;
-        }
-        return wrap(NDArray.of(p, n));
+        return wrap(Creation.randperm(gen, n));
     }
 
     public static Tensor randperm(int n) {
         return randperm(n, Generator.global());
+    }
+
+    /** 1 with probability p, else 0, in p's dtype; every p must lie in [0, 1]. */
+    public static Tensor bernoulli(Tensor p) {
+        return bernoulli(p, Generator.global());
+    }
+
+    public static Tensor bernoulli(Tensor p, Generator gen) {
+        return wrap(Creation.bernoulli(gen, p.data));
+    }
+
+    /** Standard normal draws in t's shape and (floating-point) dtype. */
+    public static Tensor randnLike(Tensor t) {
+        return randnLike(t, Generator.global());
+    }
+
+    public static Tensor randnLike(Tensor t, Generator gen) {
+        return wrap(NDArray.normal(gen, 0, 1, floatingLike(t, "randnLike"), t.shape()));
+    }
+
+    /** Uniform draws in [0, 1) in t's shape and (floating-point) dtype. */
+    public static Tensor randLike(Tensor t) {
+        return randLike(t, Generator.global());
+    }
+
+    public static Tensor randLike(Tensor t, Generator gen) {
+        return wrap(NDArray.uniform(gen, 0, 1, floatingLike(t, "randLike"), t.shape()));
+    }
+
+    /** Integers uniform in [low, high) in t's shape and dtype. */
+    public static Tensor randintLike(Tensor t, long low, long high) {
+        return randintLike(t, low, high, Generator.global());
+    }
+
+    public static Tensor randintLike(Tensor t, long low, long high, Generator gen) {
+        return wrap(Creation.randint(gen, low, high, t.dtype(), t.shape()));
+    }
+
+    private static DType floatingLike(Tensor t, String op) {
+        if (!t.dtype().isFloatingPoint()) {
+            throw new IllegalArgumentException(op + ": expected a floating point tensor, got " + t.dtype() + " "
+                    + Shape.str(t.shape()));
+        }
+        return t.dtype();
     }
 
     public static Tensor cat(int dim, Tensor... tensors) {
@@ -382,8 +508,27 @@ public class Tensor {
         return Pointwise.apply(UnaryOp.RELU, this);
     }
 
+    /** -1, 0 or 1 (NaN stays NaN); its gradient is zero. */
     public Tensor sign() {
-        return wrap(data.unary(UnaryOp.SIGN));
+        return Pointwise.apply(UnaryOp.SIGN, this);
+    }
+
+    /** {@code this} to the elementwise power {@code exponent}, broadcast. */
+    public Tensor pow(Tensor exponent) {
+        return Arithmetic.pow(this, exponent);
+    }
+
+    /** Every element clamped into [min, max]; pass an infinity for a missing bound. */
+    public Tensor clamp(double min, double max) {
+        return Pointwise.clamp(this, min, max);
+    }
+
+    public Tensor clampMin(double min) {
+        return clamp(min, Double.POSITIVE_INFINITY);
+    }
+
+    public Tensor clampMax(double max) {
+        return clamp(Double.NEGATIVE_INFINITY, max);
     }
 
     public Tensor matmul(Tensor o) {
@@ -415,8 +560,53 @@ public class Tensor {
         return Reductions.max(this, dim);
     }
 
+    public Tensor max(int dim, boolean keepDim) {
+        return Reductions.extreme(this, dim, keepDim, true);
+    }
+
+    /** The largest element (0-dim). */
+    public Tensor max() {
+        return Reductions.extreme(this, true);
+    }
+
+    /** The smallest values along {@code dim}, which is removed. */
+    public Tensor min(int dim) {
+        return Reductions.extreme(this, dim, false, false);
+    }
+
+    public Tensor min(int dim, boolean keepDim) {
+        return Reductions.extreme(this, dim, keepDim, false);
+    }
+
+    /** The smallest element (0-dim). */
+    public Tensor min() {
+        return Reductions.extreme(this, false);
+    }
+
+    /** Index of the first largest value along {@code dim} (INT64). */
     public Tensor argmax(int dim) {
         return wrap(data.argMax(dim, false));
+    }
+
+    public Tensor argmax(int dim, boolean keepDim) {
+        return wrap(data.argMax(dim, keepDim));
+    }
+
+    /** Index of the first largest element of the flattened tensor (0-dim INT64). */
+    public Tensor argmax() {
+        return wrap(data.reshape(-1).argMax(0, false));
+    }
+
+    public Tensor argmin(int dim) {
+        return wrap(data.argMin(dim, false));
+    }
+
+    public Tensor argmin(int dim, boolean keepDim) {
+        return wrap(data.argMin(dim, keepDim));
+    }
+
+    public Tensor argmin() {
+        return wrap(data.reshape(-1).argMin(0, false));
     }
 
     public Tensor logSoftmax(int dim) {
@@ -435,12 +625,24 @@ public class Tensor {
         return wrap(data.binary(BinaryOp.NE, o.data));
     }
 
+    public Tensor ne(double v) {
+        return wrap(data.binary(BinaryOp.NE, v));
+    }
+
     public Tensor lt(Tensor o) {
         return wrap(data.binary(BinaryOp.LT, o.data));
     }
 
+    public Tensor lt(double v) {
+        return wrap(data.binary(BinaryOp.LT, v));
+    }
+
     public Tensor le(Tensor o) {
         return wrap(data.binary(BinaryOp.LE, o.data));
+    }
+
+    public Tensor le(double v) {
+        return wrap(data.binary(BinaryOp.LE, v));
     }
 
     public Tensor gt(Tensor o) {
@@ -453,6 +655,24 @@ public class Tensor {
 
     public Tensor ge(Tensor o) {
         return wrap(data.binary(BinaryOp.GE, o.data));
+    }
+
+    public Tensor ge(double v) {
+        return wrap(data.binary(BinaryOp.GE, v));
+    }
+
+    /** {@code cond ? this : other}, elementwise and broadcast (cond is BOOL). */
+    public Tensor where(Tensor cond, Tensor other) {
+        return Indexing.where(cond, this, other);
+    }
+
+    public Tensor where(Tensor cond, double other) {
+        return Indexing.where(cond, this, constant(other));
+    }
+
+    /** {@code cond ? a : b}, elementwise and broadcast (cond is BOOL). */
+    public static Tensor where(Tensor cond, Tensor a, Tensor b) {
+        return Indexing.where(cond, a, b);
     }
 
     private Tensor constant(double v) {
@@ -489,19 +709,9 @@ public class Tensor {
         return Movement.squeeze(this, dim);
     }
 
+    /** Drops every size-1 dim (always a view). */
     public Tensor squeeze() {
-        int[] s = shape();
-        int n = 0;
-        for (int d : s) {
-            n += d == 1 ? 0 : 1;
-        }
-        int[] kept = new int[n];
-        for (int i = 0, j = 0; i < s.length; i++) {
-            if (s[i] != 1) {
-                kept[j++] = s[i];
-            }
-        }
-        return reshape(kept);
+        return Movement.squeeze(this);
     }
 
     public Tensor unsqueeze(int dim) {
@@ -538,51 +748,161 @@ public class Tensor {
         return Movement.expand(this, shape);
     }
 
+    /** The view of elements {@code start .. start+length-1} along {@code dim} (a negative start counts from the end). */
+    public Tensor narrow(int dim, int start, int length) {
+        return Movement.narrow(this, dim, start, length);
+    }
+
+    /** The view at {@code index} along {@code dim}, which is removed. */
+    public Tensor select(int dim, int index) {
+        return Movement.select(this, dim, index);
+    }
+
+    /** Views of {@code ceil(size / chunks)} elements along {@code dim}; the last may be smaller, and there may be fewer than {@code chunks}. */
+    public List<Tensor> chunk(int chunks, int dim) {
+        int d = Shape.normalizeDim(dim, dim(), "chunk");
+        if (dim() == 0) {
+            throw new IllegalArgumentException("chunk: cannot be applied to a 0-dim tensor");
+        }
+        return Movement.split(this, Shape.chunkSizes(shape()[d], chunks, "chunk"), d, "SplitBackward0");
+    }
+
+    /** Views of {@code splitSize} elements along {@code dim}, the last one possibly smaller. */
+    public List<Tensor> split(int splitSize, int dim) {
+        int d = Shape.normalizeDim(dim, dim(), "split");
+        if (dim() == 0) {
+            throw new IllegalArgumentException("split: cannot be applied to a 0-dim tensor");
+        }
+        return Movement.split(this, Shape.splitSizes(shape()[d], splitSize, "split"), d, "SplitBackward0");
+    }
+
+    /** Views of {@code sizes[i]} elements along {@code dim}; the sizes must add up to the dim's size. */
+    public List<Tensor> split(int[] sizes, int dim) {
+        return Movement.split(this, sizes, dim, "SplitWithSizesBackward0");
+    }
+
+    /** The slices along {@code dim} at a 0-D or 1-D integer {@code index}, copied. */
+    public Tensor indexSelect(int dim, Tensor index) {
+        return Indexing.indexSelect(this, dim, index);
+    }
+
+    /** A copy with the slices of {@code source} along {@code dim} added at {@code index} (PyTorch's index_add). */
+    public Tensor indexAdd(int dim, Tensor index, Tensor source) {
+        return Indexing.indexAdd(this, dim, index, source);
+    }
+
+    /** The elements where {@code mask} (BOOL, broadcast) is true, as a 1-D tensor. */
+    public Tensor maskedSelect(Tensor mask) {
+        return Indexing.maskedSelect(this, mask);
+    }
+
+    /** {@code out[i][j] = this[i][index[i][j]]} along {@code dim}; out has index's shape. */
+    public Tensor gather(int dim, Tensor index) {
+        return Indexing.gather(this, dim, index);
+    }
+
+    /** A copy with {@code src} added at {@code index} along {@code dim} (PyTorch's scatter_add). */
+    public Tensor scatterAdd(int dim, Tensor index, Tensor src) {
+        return Indexing.scatterAdd(this, dim, index, src);
+    }
+
     // ------------------------------------------------------------------ in place
 
-    private Tensor inPlace(String op) {
-        if (requiresGrad && GradMode.isEnabled()) {
-            if (isLeaf()) {
-                throw new IllegalStateException(op + ": a leaf Variable that requires grad is being used in an in-place operation.");
-            }
-            throw new IllegalStateException(op + ": in-place operations on tensors that are part of a graph are not supported yet");
+    // Note [In-place ops and the graph]
+    // Without a graph to record (grad mode off, or neither operand requires grad) an in-place op
+    // writes through to the storage and bumps its version. With one, the op is recorded as its
+    // out-of-place twin applied to a snapshot of this tensor's old value and graph position; the
+    // result is then written into this tensor's storage and the tensor takes the new node as its
+    // grad_fn ("rebasing its history", as PyTorch does). Saved tensors that captured the old value
+    // see the version bump and refuse to be used. A leaf that requires grad cannot be modified in
+    // place, and neither (for now) can a view of a tensor that requires grad, because the base's
+    // history would have to be rewritten too.
+
+    /** Whether an in-place op with these operands must be recorded; throws where it cannot be. */
+    private boolean recordsInPlace(String op, Tensor other) {
+        if (!GradMode.isEnabled() || !(requiresGrad || (other != null && other.requiresGrad))) {
+            return false;
         }
+        if (requiresGrad && isLeaf()) {
+            throw new IllegalStateException(op + ": a leaf Variable that requires grad is being used in an in-place operation.");
+        }
+        if (viewBase != null && viewBase.requiresGrad) {
+            throw new IllegalStateException(op + ": in-place modification of a view of a tensor that requires grad is not"
+                    + " supported; apply the op out of place (e.g. " + op.replace("_", "") + ") instead");
+        }
+        return true;
+    }
+
+    private Tensor inPlaceBinary(String op, BinaryOp kind, Tensor other, java.util.function.BinaryOperator<Tensor> outOfPlace) {
+        if (recordsInPlace(op, other)) {
+            Tensor r = outOfPlace.apply(snapshot(), other);
+            data.copy_(r.data);
+            return rebaseHistory((Node) r.gradFn);
+        }
+        data.binary_(kind, other.data);
+        return this;
+    }
+
+    /** Replaces every element by {@code values} (broadcast); recorded as old·0 + values. */
+    private Tensor inPlaceAssign(String op, Tensor values) {
+        if (recordsInPlace(op, values)) {
+            Tensor r = snapshot().mul(0).add(values);
+            data.copy_(r.data.to(dtype()));
+            return rebaseHistory((Node) r.gradFn);
+        }
+        data.copy_(values.data);
+        return this;
+    }
+
+    /** This tensor's current value and graph position, as an independent tensor. */
+    private Tensor snapshot() {
+        if (!requiresGrad) {
+            return wrap(data.copy());
+        }
+        return fromOp(data.copy(), gradFn, outputNr);
+    }
+
+    /** Internal: makes {@code node} this tensor's grad_fn after its storage was modified in place. */
+    Tensor rebaseHistory(Node node) {
+        if (requiresGrad && isLeaf()) {
+            throw new IllegalStateException("a leaf Variable that requires grad is being used in an in-place operation.");
+        }
+        gradFn = node;
+        outputNr = 0;
+        requiresGrad = true;
         return this;
     }
 
     public Tensor add_(Tensor o) {
-        inPlace("add_").data.binary_(BinaryOp.ADD, o.data);
-        return this;
+        return inPlaceBinary("add_", BinaryOp.ADD, o, Tensor::add);
     }
 
     public Tensor add_(double v) {
-        inPlace("add_").data.binary_(BinaryOp.ADD, v);
-        return this;
+        return add_(constant(v));
     }
 
     public Tensor sub_(Tensor o) {
-        inPlace("sub_").data.binary_(BinaryOp.SUB, o.data);
-        return this;
+        return inPlaceBinary("sub_", BinaryOp.SUB, o, Tensor::sub);
+    }
+
+    public Tensor sub_(double v) {
+        return sub_(constant(v));
     }
 
     public Tensor mul_(Tensor o) {
-        inPlace("mul_").data.binary_(BinaryOp.MUL, o.data);
-        return this;
+        return inPlaceBinary("mul_", BinaryOp.MUL, o, Tensor::mul);
     }
 
     public Tensor mul_(double v) {
-        inPlace("mul_").data.binary_(BinaryOp.MUL, v);
-        return this;
+        return mul_(constant(v));
     }
 
     public Tensor div_(Tensor o) {
-        inPlace("div_").data.binary_(BinaryOp.DIV, o.data);
-        return this;
+        return inPlaceBinary("div_", BinaryOp.DIV, o, Tensor::div);
     }
 
     public Tensor div_(double v) {
-        inPlace("div_").data.binary_(BinaryOp.DIV, v);
-        return this;
+        return div_(constant(v));
     }
 
     public Tensor zero_() {
@@ -590,22 +910,29 @@ public class Tensor {
     }
 
     public Tensor fill_(double v) {
-        inPlace("fill_").data.fill_(v);
-        return this;
+        return inPlaceAssign("fill_", constant(v));
     }
 
     public Tensor copy_(Tensor src) {
-        inPlace("copy_").data.copy_(src.data);
-        return this;
+        return inPlaceAssign("copy_", src);
     }
 
     public Tensor uniform_(double low, double high) {
-        inPlace("uniform_").data.uniform_(Generator.global(), low, high);
-        return this;
+        return inPlaceAssign("uniform_", wrap(NDArray.uniform(Generator.global(), low, high, dtype(), shape())));
     }
 
     public Tensor normal_(double mean, double std) {
-        inPlace("normal_").data.normal_(Generator.global(), mean, std);
+        return inPlaceAssign("normal_", wrap(NDArray.normal(Generator.global(), mean, std, dtype(), shape())));
+    }
+
+    /** Clamps every element into [min, max] in place (recorded like the other in-place ops). */
+    public Tensor clamp_(double min, double max) {
+        if (recordsInPlace("clamp_", null)) {
+            Tensor r = snapshot().clamp(min, max);
+            data.copy_(r.data);
+            return rebaseHistory((Node) r.gradFn);
+        }
+        data.clamp_(min, max);
         return this;
     }
 

@@ -59,6 +59,46 @@ class AutogradTest {
                 new Case("nll(logSoftmax)", in -> io.torus.autograd.functions.Losses.nllLoss(in.get(0).logSoftmax(1), idx, true),
                         List.of(leaf(1, 3, 4))),
                 new Case("to float32 and back", in -> in.get(0).mul(2).to(DType.FLOAT64), List.of(leaf(1, 3))),
+                // ---- issue 3: views, indexing, selection, clamp, min/max, pow(Tensor)
+                new Case("narrow", in -> in.get(0).narrow(1, 1, 2), List.of(leaf(1, 2, 4))),
+                new Case("narrow negative start of transposed", in -> in.get(0).t().narrow(0, -2, 2), List.of(leaf(1, 2, 4))),
+                new Case("select", in -> in.get(0).select(1, -1).mul(in.get(0).select(0, 0).narrow(0, 0, 2)), List.of(leaf(1, 2, 3))),
+                new Case("chunk with an unused piece", in -> {
+                    List<Tensor> p = in.get(0).chunk(3, 1); // sizes 2, 2, 1
+                    return p.get(2).mul(p.get(0).sum(1, true));
+                }, List.of(leaf(1, 2, 5))),
+                new Case("split by size", in -> {
+                    List<Tensor> p = in.get(0).split(2, 0); // sizes 2, 1
+                    return p.get(1).mul(p.get(0));
+                }, List.of(leaf(1, 3, 2))),
+                new Case("split with sizes of transposed", in -> {
+                    List<Tensor> p = in.get(0).t().split(new int[] {1, 3}, 0);
+                    return p.get(1).mul(2).sum(0, false).add(p.get(0).squeeze(0));
+                }, List.of(leaf(1, 2, 4))),
+                new Case("squeeze all", in -> in.get(0).squeeze().mul(in.get(0).squeeze()), List.of(leaf(1, 1, 3, 1))),
+                new Case("indexSelect repeated", in -> in.get(0).indexSelect(1, longs(2, 0, 2)), List.of(leaf(1, 2, 3))),
+                new Case("indexSelect of transposed", in -> in.get(0).t().indexSelect(0, longs(1, 1)), List.of(leaf(1, 2, 3))),
+                new Case("indexAdd", in -> in.get(0).indexAdd(0, longs(2, 0, 2), in.get(1)), List.of(leaf(1, 3, 2), leaf(2, 3, 2))),
+                new Case("gather", in -> in.get(0).gather(1, Tensor.wrap(NDArray.of(new long[] {0, 0, 2, 1}, 2, 2))),
+                        List.of(leaf(1, 2, 3))),
+                new Case("scatterAdd", in -> in.get(0).scatterAdd(1, Tensor.wrap(NDArray.of(new long[] {2, 2, 0, 1}, 2, 2)), in.get(1)),
+                        List.of(leaf(1, 2, 3), leaf(2, 2, 2))),
+                new Case("maskedSelect broadcast mask", in -> in.get(0).maskedSelect(bools(true, false, true)), List.of(leaf(1, 2, 3))),
+                new Case("maskedSelect broadcast input", in -> in.get(0).maskedSelect(
+                        Tensor.wrap(NDArray.of(new boolean[] {true, false, true, true, true, false}, 2, 3))), List.of(leaf(1, 3))),
+                new Case("where broadcast", in -> in.get(0).where(Tensor.wrap(NDArray.of(new boolean[] {true, false}, 2, 1)), in.get(1)),
+                        List.of(leaf(1, 2, 3), leaf(2, 3))),
+                new Case("where scalar other", in -> Tensor.where(bools(false, true, true), in.get(0), Tensor.scalar(0)),
+                        List.of(leaf(1, 2, 3))),
+                new Case("clamp", in -> in.get(0).clamp(0.8, 1.2), List.of(leaf(1, 3, 4))),
+                new Case("clampMin clampMax", in -> in.get(0).clampMin(0.9).add(in.get(0).clampMax(1.1)), List.of(leaf(1, 3, 4))),
+                new Case("max keepdim", in -> in.get(0).max(0, true), List.of(leaf(1, 3, 4))),
+                new Case("min dim", in -> in.get(0).min(1), List.of(leaf(1, 3, 4))),
+                new Case("max and min over all", in -> in.get(0).max().add(in.get(0).min()), List.of(leaf(1, 3, 4))),
+                new Case("pow tensor broadcast", in -> in.get(0).pow(in.get(1)), List.of(leaf(1, 2, 3), leaf(2, 3))),
+                new Case("pow tensor 0-dim exponent", in -> in.get(0).pow(in.get(1)), List.of(leaf(1, 4), leaf(2))),
+                new Case("sign", in -> in.get(0).sub(1).sign().add(in.get(0)), List.of(leaf(1, 4))),
+                // ---- issue 3: convolution and pooling
                 new Case("conv2d padding 1 with bias", in -> in.get(0).conv2d(in.get(1), in.get(2), 1, 1),
                         List.of(leaf(1, 2, 2, 5, 4), leaf(2, 3, 2, 3, 3), leaf(3, 3))),
                 new Case("conv2d stride 2 dilation 2x1 non-contiguous input",
@@ -77,7 +117,36 @@ class AutogradTest {
                 new Case("conv relu maxPool conv avgPool (LeNet in small)",
                         in -> in.get(0).conv2d(in.get(1), in.get(2), 1, 1).sub(2).relu().maxPool2d(2)
                                 .conv2d(in.get(3), null).avgPool2d(2),
-                        List.of(leaf(1, 2, 1, 6, 6), leaf(2, 2, 1, 3, 3), leaf(3, 2), leaf(4, 3, 2, 2, 2))));
+                        List.of(leaf(1, 2, 1, 6, 6), leaf(2, 2, 1, 3, 3), leaf(3, 2), leaf(4, 3, 2, 2, 2))),
+                // second derivatives: the backward formulas are themselves differentiable
+                new Case("double backward narrow", in -> firstDerivative(in.get(0), x -> x.narrow(0, 1, 2).pow(3)), List.of(leaf(1, 4))),
+                new Case("double backward select", in -> firstDerivative(in.get(0), x -> x.select(1, 2).pow(3)), List.of(leaf(1, 2, 3))),
+                new Case("double backward chunk", in -> firstDerivative(in.get(0), x -> x.chunk(2, 0).get(1).pow(3)), List.of(leaf(1, 4))),
+                new Case("double backward gather", in -> firstDerivative(in.get(0),
+                        x -> x.gather(0, longs(3, 0, 3)).pow(3)), List.of(leaf(1, 4))),
+                new Case("double backward indexSelect", in -> firstDerivative(in.get(0),
+                        x -> x.indexSelect(0, longs(1, 1, 2)).pow(3)), List.of(leaf(1, 4))),
+                new Case("double backward maskedSelect", in -> firstDerivative(in.get(0),
+                        x -> x.maskedSelect(bools(true, false, true, true)).pow(3)), List.of(leaf(1, 4))),
+                new Case("double backward where", in -> firstDerivative(in.get(0),
+                        x -> x.pow(3).where(bools(true, false, true, false), x.pow(2))), List.of(leaf(1, 4))),
+                new Case("double backward max dim", in -> firstDerivative(in.get(0), x -> x.max(1).pow(3)), List.of(leaf(1, 2, 3))),
+                new Case("double backward pow tensor", in -> firstDerivative(in.get(0), x -> x.pow(x)), List.of(leaf(1, 4))));
+    }
+
+    private static Tensor longs(long... v) {
+        return Tensor.ofLongs(v);
+    }
+
+    private static Tensor bools(boolean... v) {
+        return Tensor.wrap(NDArray.of(v, v.length));
+    }
+
+    /** d/dx sum(f(x)), recorded (createGraph) so that gradcheck differentiates it once more. */
+    private static Tensor firstDerivative(Tensor x, Function<Tensor, Tensor> f) {
+        try (GradMode.Scope s = GradMode.enableGrad()) {
+            return Autograd.grad(List.of(f.apply(x).sum()), List.of(x), null, true, true, false).get(0);
+        }
     }
 
     @ParameterizedTest(name = "{0}")

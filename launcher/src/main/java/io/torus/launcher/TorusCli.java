@@ -18,7 +18,7 @@ import java.util.Properties;
 import java.util.concurrent.Callable;
 
 /**
- * The {@code torus} command: {@code run}, {@code spark-submit}, {@code jobs}.
+ * The {@code torus} command: {@code run}, {@code spark-submit}, {@code jobs}, {@code bench}.
  *
  * <p>Flow: picocli parses the flags (defaults from {@code conf/torus-defaults.properties}, key
  * {@code torus.<subcommand>.<option>}), the subcommand validates them into a {@link LaunchConfig}
@@ -46,6 +46,10 @@ public final class TorusCli implements Callable<Integer> {
         cl.addSubcommand(new RunCommand(launcher));
         cl.addSubcommand(new SparkSubmitCommand(launcher));
         cl.addSubcommand(new JobsCommand());
+        CommandLine bench = new CommandLine(new BenchCommand());
+        bench.addSubcommand(new BenchTensorCommand(launcher));
+        bench.addSubcommand(new BenchAutogradCommand());
+        cl.addSubcommand(bench);
         cl.addSubcommand(new CommandLine.HelpCommand());
         cl.setDefaultValueProvider(new DefaultsProvider());
         // Everything after JOB belongs to the job, even when it looks like one of our options.
@@ -64,7 +68,7 @@ public final class TorusCli implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "missing COMMAND: expected one of run, spark-submit, jobs");
+        throw new ParameterException(spec.commandLine(), "missing COMMAND: expected one of run, spark-submit, jobs, bench");
     }
 
     private static int usageError(ParameterException ex, String[] args) {

@@ -8,7 +8,10 @@ import io.torus.tensor.op.Pool2dParams;
 import io.torus.tensor.op.ReduceOp;
 import io.torus.tensor.op.UnaryOp;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 
 /**
  * An n-dimensional strided view of a {@link Storage}: the gradient-free array that every backend
@@ -16,11 +19,12 @@ import java.util.Arrays;
  *
  * <p>Element {@code (i0, .., ik)} lives at {@code offset + sum(ij * strides[j])} in the storage.
  * Movement ops ({@link #view}, {@link #transpose}, {@link #permute}, {@link #expand},
- * {@link #narrow}, {@link #select}, {@link #squeeze}, {@link #unsqueeze}) only rewrite shape,
- * strides and offset, so they share storage exactly where PyTorch does; {@link #reshape} copies
- * only when no view can express the result. Compute ops validate and broadcast here, allocate the
- * output, and hand the work to the device's {@link Backend}, which sees operands already expanded
- * to the output's shape. In-place ops bump the storage's version counter, which autograd reads.
+ * {@link #narrow}, {@link #select}, {@link #split}, {@link #chunk}, {@link #squeeze},
+ * {@link #unsqueeze}) only rewrite shape, strides and offset, so they share storage exactly where
+ * PyTorch does; {@link #reshape} copies only when no view can express the result. Compute ops
+ * validate and broadcast here, pick the result dtype ({@link TypePromotion}), allocate the output,
+ * and hand the work to the device's {@link Backend}, which sees operands already expanded to the
+ * output's shape. In-place ops bump the storage's version counter, which autograd reads.
  */
 public final class NDArray {
     private final Storage storage;
@@ -89,17 +93,9 @@ public final class NDArray {
         return full(dtype, value);
     }
 
-    /** Values start, start+step, ... below end (end excluded). */
+    /** Values start, start+step, ... below end (end excluded); more creation functions are in {@link Creation}. */
     public static NDArray arange(double start, double end, double step, DType dtype) {
-        if (step == 0 || (end - start) / step < 0) {
-            throw new IllegalArgumentException("arange: step " + step + " does not lead from " + start + " to " + end);
-        }
-        int n = (int) Math.ceil((end - start) / step);
-        NDArray a = empty(dtype, n);
-        for (int i = 0; i < n; i++) {
-            a.setDouble(i, start + i * step);
-        }
-        return a;
+        return Creation.arange(start, end, step, dtype);
     }
 
     public static NDArray uniform(Generator gen, double low, double high, DType dtype, int... shape) {
@@ -320,18 +316,22 @@ public final class NDArray {
         return new NDArray(storage, s, st, offset);
     }
 
+    /** Elements {@code start .. start+length-1} along {@code dim} (a negative start counts from the end). */
     public NDArray narrow(int dim, int start, int length) {
+        requireDims("narrow");
         int d = Shape.normalizeDim(dim, shape.length, "narrow");
-        if (start < 0 || length < 0 || start + length > shape[d]) {
-            throw new IllegalArgumentException("narrow: range [" + start + ", " + (start + length) + ") out of bounds for dim "
-                    + d + " of size " + shape[d]);
+        int from = start < 0 ? start + shape[d] : start;
+        if (from < 0 || length < 0 || (long) from + length > shape[d]) {
+            throw new IllegalArgumentException("narrow: range [" + start + ", " + ((long) start + length) + ") out of bounds for dim "
+                    + d + " of size " + shape[d] + " (shape " + Shape.str(shape) + ")");
         }
         int[] s = shape.clone();
         s[d] = length;
-        return new NDArray(storage, s, strides.clone(), offset + start * strides[d]);
+        return new NDArray(storage, s, strides.clone(), offset + from * strides[d]);
     }
 
     public NDArray select(int dim, int index) {
+        requireDims("select");
         int d = Shape.normalizeDim(dim, shape.length, "select");
         int i = index < 0 ? index + shape[d] : index;
         if (i < 0 || i >= shape[d]) {
@@ -342,7 +342,68 @@ public final class NDArray {
 
     public NDArray squeeze(int dim) {
         int d = Shape.normalizeDim(dim, shape.length, "squeeze");
-        return shape[d] != 1 ? this : new NDArray(storage, remove(shape, d), remove(strides, d), offset);
+        return shape.length == 0 || shape[d] != 1 ? this : new NDArray(storage, remove(shape, d), remove(strides, d), offset);
+    }
+
+    /** A view without any of the size-1 dims. */
+    public NDArray squeeze() {
+        int kept = 0;
+        for (int d : shape) {
+            kept += d == 1 ? 0 : 1;
+        }
+        int[] s = new int[kept];
+        int[] st = new int[kept];
+        for (int i = 0, j = 0; i < shape.length; i++) {
+            if (shape[i] != 1) {
+                s[j] = shape[i];
+                st[j++] = strides[i];
+            }
+        }
+        return new NDArray(storage, s, st, offset);
+    }
+
+    /** Views of consecutive pieces of {@code sizes[i]} elements along {@code dim}; the sizes must add up to its size. */
+    public List<NDArray> split(int[] sizes, int dim) {
+        requireDims("split");
+        int d = Shape.normalizeDim(dim, shape.length, "split");
+        long total = 0;
+        for (int size : sizes) {
+            if (size < 0) {
+                throw new IllegalArgumentException("split: sizes " + Arrays.toString(sizes) + " contain a negative size");
+            }
+            total += size;
+        }
+        if (total != shape[d]) {
+            throw new IllegalArgumentException("split: sizes " + Arrays.toString(sizes) + " sum to " + total + ", but dim " + d
+                    + " of shape " + Shape.str(shape) + " has size " + shape[d]);
+        }
+        List<NDArray> pieces = new ArrayList<>(sizes.length);
+        int at = 0;
+        for (int size : sizes) {
+            pieces.add(narrow(d, at, size));
+            at += size;
+        }
+        return pieces;
+    }
+
+    /** Views of {@code splitSize} elements along {@code dim}, the last one possibly smaller. */
+    public List<NDArray> split(int splitSize, int dim) {
+        requireDims("split");
+        int d = Shape.normalizeDim(dim, shape.length, "split");
+        return split(Shape.splitSizes(shape[d], splitSize, "split"), d);
+    }
+
+    /** PyTorch's chunk: views of {@code ceil(size / chunks)} elements along {@code dim} (see {@link Shape#chunkSizes}). */
+    public List<NDArray> chunk(int chunks, int dim) {
+        requireDims("chunk");
+        int d = Shape.normalizeDim(dim, shape.length, "chunk");
+        return split(Shape.chunkSizes(shape[d], chunks, "chunk"), d);
+    }
+
+    private void requireDims(String op) {
+        if (shape.length == 0) {
+            throw new IllegalArgumentException(op + ": cannot be applied to a 0-dim tensor");
+        }
     }
 
     public NDArray unsqueeze(int dim) {
@@ -415,9 +476,23 @@ public final class NDArray {
         return this;
     }
 
+    /** Clamps every element into [min, max] in place; an infinite bound is no bound. */
+    public NDArray clamp_(double min, double max) {
+        if (min != Double.NEGATIVE_INFINITY) {
+            binary_(BinaryOp.MAX, min);
+        }
+        if (max != Double.POSITIVE_INFINITY) {
+            binary_(BinaryOp.MIN, max);
+        }
+        return this;
+    }
+
     // ---------------------------------------------------------------- elementwise
 
     public NDArray unary(UnaryOp op) {
+        if (op == UnaryOp.NEG && dtype() == DType.BOOL) {
+            throw new IllegalArgumentException("neg: negation of a BOOL tensor " + Shape.str(shape) + " is not supported");
+        }
         DType dt = dtype().isFloatingPoint() || op == UnaryOp.NEG || op == UnaryOp.ABS || op == UnaryOp.RELU
                 || op == UnaryOp.SIGN ? dtype() : DType.FLOAT32;
         NDArray x = to(dt);
@@ -426,30 +501,49 @@ public final class NDArray {
         return out;
     }
 
+    /**
+     * {@code this op other}, broadcast, in the dtype of {@link TypePromotion#resultType}; comparisons
+     * give BOOL and division of integers gives FLOAT32 (true division).
+     */
     public NDArray binary(BinaryOp op, NDArray other) {
-        int[] s = Shape.broadcast(shape, other.shape, op.name().toLowerCase());
-        DType common = DType.promote(dtype(), other.dtype());
-        if (op == BinaryOp.DIV && !common.isFloatingPoint()) {
-            common = DType.FLOAT32;
-        }
+        String name = op.name().toLowerCase(Locale.ROOT);
+        int[] s = Shape.broadcast(shape, other.shape, name);
+        DType common = computeType(op, TypePromotion.resultType(this, other), other, name);
         NDArray out = empty(op.isComparison() ? DType.BOOL : common, s);
         backend().binary(op, to(common).expand(s), other.to(common).expand(s), out);
         return out;
     }
 
-    /** {@code this op scalar}; a Python-style scalar does not widen a floating-point array. */
+    /** {@code this op scalar}, the scalar promoting as a Python number (Note [Java scalars] in {@link TypePromotion}). */
     public NDArray binary(BinaryOp op, double scalar) {
         return binary(op, scalarLike(scalar));
     }
 
-    /** {@code this = this op other}, in place; the result keeps this array's shape and dtype. */
+    /**
+     * {@code this = this op other}, in place. {@code other} must broadcast to this shape, and the
+     * promoted result type must be castable to this dtype (an integer array cannot take a
+     * floating-point result).
+     */
     public NDArray binary_(BinaryOp op, NDArray other) {
-        Shape.broadcast(shape, other.shape, op.name().toLowerCase() + "_");
+        String name = op.name().toLowerCase(Locale.ROOT) + "_";
         if (op.isComparison()) {
-            throw new IllegalArgumentException(op + "_: comparisons cannot be written in place");
+            throw new IllegalArgumentException(name + ": comparisons cannot be written in place");
         }
-        NDArray b = other.to(dtype()).expand(shape);
-        backend().binary(op, this, b, this);
+        int[] s = Shape.broadcast(shape, other.shape, name);
+        if (!Arrays.equals(s, shape)) {
+            throw new IllegalArgumentException(name + ": output with shape " + Shape.str(shape)
+                    + " doesn't match the broadcast shape " + Shape.str(s));
+        }
+        DType common = computeType(op, TypePromotion.resultType(this, other), other, name);
+        if (!TypePromotion.canCast(common, dtype())) {
+            throw new IllegalArgumentException(name + ": result type " + common + " can't be cast to the desired output type "
+                    + dtype() + " (shape " + Shape.str(shape) + ")");
+        }
+        if (common == dtype()) {
+            backend().binary(op, this, other.to(common).expand(shape), this);
+        } else {
+            backend().copy(binary(op, other), this); // computed in the wider dtype, then narrowed
+        }
         storage.bumpVersion();
         return this;
     }
@@ -458,13 +552,52 @@ public final class NDArray {
         return binary_(op, scalarLike(scalar));
     }
 
-    /** A 0-d array holding {@code v} in the dtype a binary op with this array should see. */
+    /** A 0-d array holding {@code v} in the dtype a binary op between this array and the scalar {@code v} computes in. */
     public NDArray scalarLike(double v) {
-        DType dt = dtype().isFloatingPoint() || v == Math.rint(v) ? dtype() : DType.FLOAT32;
-        if (dt == DType.BOOL && v != 0 && v != 1) {
-            dt = DType.INT64;
+        return scalar(v, TypePromotion.resultType(this, v));
+    }
+
+    /** The dtype {@code op} computes in, given the promoted dtype; rejects what PyTorch rejects. */
+    private static DType computeType(BinaryOp op, DType promoted, NDArray other, String name) {
+        if (op == BinaryOp.DIV && !promoted.isFloatingPoint()) {
+            return DType.FLOAT32;
         }
-        return scalar(v, dt);
+        if (op == BinaryOp.SUB && promoted == DType.BOOL) {
+            throw new IllegalArgumentException(name + ": subtraction of two BOOL tensors is not supported");
+        }
+        if (op == BinaryOp.POW && !promoted.isFloatingPoint() && other.numel() > 0) {
+            double least = other.reduce(ReduceOp.MIN, new int[0], false).item();
+            if (least < 0) {
+                throw new IllegalArgumentException(name + ": integers to negative integer powers are not allowed (exponent "
+                        + (long) least + ")");
+            }
+        }
+        return promoted;
+    }
+
+    /** Every element clamped into [min, max], in the promoted dtype; an infinite bound is no bound. */
+    public NDArray clamp(double min, double max) {
+        NDArray r = this;
+        if (min != Double.NEGATIVE_INFINITY) {
+            r = r.binary(BinaryOp.MAX, min);
+        }
+        if (max != Double.POSITIVE_INFINITY) {
+            r = r.binary(BinaryOp.MIN, max);
+        }
+        return r == this ? copy() : r;
+    }
+
+    /** {@code cond ? a : b} elementwise, all three broadcast; the values promote as in a binary op. */
+    public static NDArray where(NDArray cond, NDArray a, NDArray b) {
+        if (cond.dtype() != DType.BOOL) {
+            throw new IllegalArgumentException("where: expected condition to be BOOL, got " + cond.dtype() + " "
+                    + Shape.str(cond.shape));
+        }
+        int[] s = Shape.broadcast(Shape.broadcast(cond.shape, a.shape, "where"), b.shape, "where");
+        DType dt = TypePromotion.resultType(a, b);
+        NDArray out = empty(dt, s);
+        out.backend().where(cond.expand(s), a.to(dt).expand(s), b.to(dt).expand(s), out);
+        return out;
     }
 
     public NDArray add(NDArray o) {
@@ -605,49 +738,149 @@ public final class NDArray {
         return out;
     }
 
+    // Note [Index checks]
+    // Index arrays are checked here, before any backend runs: dtype INT64 or INT32, the rank and
+    // sizes each op needs, and the value range, found with two reductions (min and max) so that
+    // a device backend need not copy the indices to the host. The error names the op, the
+    // offending index value, the dim and its size, like PyTorch's "index 5 is out of bounds for
+    // dimension 1 with size 3".
+
+    /** {@code out[i][j] = this[i][index[i][j]]} along {@code dim} (PyTorch's gather); out has index's shape. */
     public NDArray gather(int dim, NDArray index) {
         int d = Shape.normalizeDim(dim, shape.length, "gather");
         checkIndex(index, "gather");
-        if (index.dim() != dim()) {
-            throw new IllegalArgumentException("gather: index has rank " + index.dim() + ", expected " + dim());
-        }
+        checkScatterShapes("gather", d, index, this, null);
+        checkIndexRange(index, d, size0(d), "gather");
         NDArray out = empty(dtype(), index.shape);
         backend().gather(this, d, index, out);
         return out;
     }
 
-    /** Adds {@code src} into this array at {@code index} along {@code dim}, in place. */
+    /** Adds {@code src} into this array at {@code index} along {@code dim}, in place (PyTorch's scatter_add_). */
     public NDArray scatterAdd_(int dim, NDArray index, NDArray src) {
         int d = Shape.normalizeDim(dim, shape.length, "scatterAdd");
         checkIndex(index, "scatterAdd");
+        checkScatterShapes("scatterAdd", d, index, this, src);
+        checkIndexRange(index, d, size0(d), "scatterAdd");
         backend().scatterAdd(this, d, index, src.to(dtype()));
         storage.bumpVersion();
         return this;
     }
 
-    /** Rows (or slices along {@code dim}) picked by a 1-D integer index, copied. */
+    /** Slices along {@code dim} picked by a 0-d or 1-D integer index, copied (PyTorch's index_select). */
     public NDArray indexSelect(int dim, NDArray index) {
+        requireDims("indexSelect");
         int d = Shape.normalizeDim(dim, shape.length, "indexSelect");
         checkIndex(index, "indexSelect");
         if (index.dim() > 1) {
-            throw new IllegalArgumentException("indexSelect: index must be 1-D, got shape " + Shape.str(index.shape));
+            throw new IllegalArgumentException("indexSelect: index must be 0-D or 1-D, got shape " + Shape.str(index.shape));
         }
+        checkIndexRange(index, d, shape[d], "indexSelect");
         int[] s = shape.clone();
         s[d] = (int) index.numel();
         NDArray out = empty(dtype(), s);
-        for (int i = 0; i < s[d]; i++) {
-            long j = index.getLong(i);
-            if (j < 0 || j >= shape[d]) {
-                throw new IllegalArgumentException("indexSelect: index " + j + " out of range for dim " + d + " of size " + shape[d]);
-            }
-            backend().copy(select(d, (int) j), out.select(d, i));
-        }
+        backend().gather(this, d, alongDim(index, d, s), out);
         return out;
+    }
+
+    /** Adds the slices of {@code src} along {@code dim} into the slices {@code index} names, in place (PyTorch's index_add_). */
+    public NDArray indexAdd_(int dim, NDArray index, NDArray src) {
+        requireDims("indexAdd");
+        int d = Shape.normalizeDim(dim, shape.length, "indexAdd");
+        checkIndex(index, "indexAdd");
+        if (index.dim() > 1) {
+            throw new IllegalArgumentException("indexAdd: index must be 0-D or 1-D, got shape " + Shape.str(index.shape));
+        }
+        int[] expected = shape.clone();
+        expected[d] = (int) index.numel();
+        if (!Arrays.equals(expected, src.shape)) {
+            throw new IllegalArgumentException("indexAdd: source of shape " + Shape.str(src.shape) + " does not match "
+                    + Shape.str(expected) + " (this shape " + Shape.str(shape) + " with dim " + d + " set to the index length)");
+        }
+        checkIndexRange(index, d, shape[d], "indexAdd");
+        backend().scatterAdd(this, d, alongDim(index, d, expected), src.to(dtype()));
+        storage.bumpVersion();
+        return this;
+    }
+
+    /** The elements at which {@code mask} (BOOL, broadcast with this array) is true, as a new 1-D array. */
+    public NDArray maskedSelect(NDArray mask) {
+        checkMask(mask, "maskedSelect");
+        int[] s = Shape.broadcast(shape, mask.shape, "maskedSelect");
+        NDArray m = mask.expand(s);
+        NDArray out = empty(dtype(), (int) m.sum().item());
+        backend().maskedSelect(expand(s), m, out);
+        return out;
+    }
+
+    /**
+     * Writes consecutive elements of {@code src} (taken in row-major order) into the positions at
+     * which {@code mask}, broadcast to this shape, is true, in place (PyTorch's masked_scatter_).
+     */
+    public NDArray maskedScatter_(NDArray mask, NDArray src) {
+        checkMask(mask, "maskedScatter");
+        NDArray m = mask.expand(shape);
+        long count = (long) m.sum().item();
+        if (src.numel() < count) {
+            throw new IllegalArgumentException("maskedScatter: the mask selects " + count + " elements but the source "
+                    + Shape.str(src.shape) + " has only " + src.numel());
+        }
+        NDArray flat = src.to(dtype()).contiguous().view(-1);
+        backend().maskedScatter(this, m, flat);
+        storage.bumpVersion();
+        return this;
+    }
+
+    private static void checkMask(NDArray mask, String op) {
+        if (mask.dtype() != DType.BOOL) {
+            throw new IllegalArgumentException(op + ": expected mask to be BOOL, got " + mask.dtype() + " "
+                    + Shape.str(mask.shape));
+        }
+    }
+
+    private int size0(int d) {
+        return shape.length == 0 ? 1 : shape[d];
+    }
+
+    /** A 0-d or 1-D index laid along dim {@code d} and expanded to {@code target} (stride 0 elsewhere), for gather. */
+    private static NDArray alongDim(NDArray index, int d, int[] target) {
+        int[] s = new int[target.length];
+        Arrays.fill(s, 1);
+        s[d] = (int) index.numel();
+        return index.reshape(s).expand(target);
     }
 
     private static void checkIndex(NDArray index, String op) {
         if (index.dtype() != DType.INT64 && index.dtype() != DType.INT32) {
             throw new IllegalArgumentException(op + ": index must be INT64 or INT32, got " + index.dtype());
+        }
+    }
+
+    /** gather and scatter_add: equal ranks, index no larger than src (if any) and, except along d, than self. */
+    private static void checkScatterShapes(String op, int d, NDArray index, NDArray self, NDArray src) {
+        if (index.dim() != self.dim() || (src != null && src.dim() != self.dim())) {
+            throw new IllegalArgumentException(op + ": index " + Shape.str(index.shape) + (src == null ? "" : ", source "
+                    + Shape.str(src.shape)) + " and input " + Shape.str(self.shape) + " must have the same number of dims");
+        }
+        for (int k = 0; k < index.dim(); k++) {
+            if ((k != d && index.shape[k] > self.shape[k]) || (src != null && index.shape[k] > src.shape[k])) {
+                throw new IllegalArgumentException(op + ": index shape " + Shape.str(index.shape) + " is larger than "
+                        + (src != null && index.shape[k] > src.shape[k] ? "source shape " + Shape.str(src.shape)
+                        : "input shape " + Shape.str(self.shape)) + " at dim " + k);
+            }
+        }
+    }
+
+    /** Checks every index value lies in [0, size) with two reductions (Note [Index checks]). */
+    private static void checkIndexRange(NDArray index, int d, int size, String op) {
+        if (index.numel() == 0) {
+            return;
+        }
+        long lo = (long) index.reduce(ReduceOp.MIN, new int[0], false).item();
+        long hi = (long) index.reduce(ReduceOp.MAX, new int[0], false).item();
+        if (lo < 0 || hi >= size) {
+            throw new IllegalArgumentException(op + ": index " + (lo < 0 ? lo : hi) + " is out of bounds for dimension " + d
+                    + " with size " + size);
         }
     }
 

@@ -80,6 +80,35 @@ public final class Shape {
         return out;
     }
 
+    /**
+     * The piece sizes of PyTorch's {@code chunk}: pieces of {@code ceil(size / chunks)}, the last
+     * one possibly smaller, so there may be fewer than {@code chunks} pieces; a dim of size 0
+     * gives {@code chunks} empty pieces.
+     */
+    public static int[] chunkSizes(int size, int chunks, String op) {
+        if (chunks <= 0) {
+            throw new IllegalArgumentException(op + ": number of chunks must be greater than 0, got " + chunks);
+        }
+        if (size == 0) {
+            return new int[chunks];
+        }
+        return splitSizes(size, (int) ((size + (long) chunks - 1) / chunks), op);
+    }
+
+    /** The piece sizes of PyTorch's {@code split(splitSize)}: full pieces and a smaller last one. */
+    public static int[] splitSizes(int size, int splitSize, String op) {
+        if (splitSize < 0 || (splitSize == 0 && size != 0)) {
+            throw new IllegalArgumentException(op + ": split size must be positive for a dimension of size " + size
+                    + ", got " + splitSize);
+        }
+        int pieces = splitSize == 0 ? 1 : Math.max(1, (int) ((size + (long) splitSize - 1) / splitSize));
+        int[] sizes = new int[pieces];
+        for (int i = 0; i < pieces; i++) {
+            sizes[i] = Math.min(splitSize, size - i * splitSize);
+        }
+        return sizes;
+    }
+
     public static String str(int[] shape) {
         return Arrays.toString(shape);
     }

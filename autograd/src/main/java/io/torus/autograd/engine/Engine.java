@@ -86,7 +86,7 @@ public final class Engine {
                                 + " the graph are freed when you call backward() or Autograd.grad(). Specify"
                                 + " retainGraph=true if you need to backward through the graph a second time.");
                     }
-                    out = node.backward(in);
+                    out = node.validate(node.backward(in));
                     ran.add(node);
                 }
                 Edge[] next = node.next();

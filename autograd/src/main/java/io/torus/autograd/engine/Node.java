@@ -23,6 +23,8 @@ public abstract class Node implements GradFn {
 
     private final long sequenceNr = SEQUENCE.incrementAndGet();
     private Edge[] next;
+    private int[][] inputShapes;
+    private io.torus.tensor.DType[] inputDtypes;
     private final int numOutputs;
     private List<List<UnaryOperator<Tensor>>> preHooks;
     private boolean released;
@@ -39,9 +41,41 @@ public abstract class Node implements GradFn {
     /** Connects this node to the producers of its inputs; called once when the op is recorded. */
     public final void connect(Tensor... inputs) {
         next = new Edge[inputs.length];
+        inputShapes = new int[inputs.length][];
+        inputDtypes = new io.torus.tensor.DType[inputs.length];
         for (int i = 0; i < inputs.length; i++) {
             next[i] = inputs[i] == null ? null : inputs[i].gradientEdge();
+            if (next[i] != null) {
+                inputShapes[i] = inputs[i].shape();
+                inputDtypes[i] = inputs[i].dtype();
+            }
         }
+    }
+
+    /**
+     * Checks what {@link #backward} returned against the inputs recorded at {@link #connect}, as
+     * PyTorch's validate_outputs does: one gradient per input, each of its input's shape, cast to
+     * its input's dtype (a FLOAT32 input fed a FLOAT64 gradient gets FLOAT32).
+     */
+    final Tensor[] validate(Tensor[] grads) {
+        if (grads.length != next.length) {
+            throw new IllegalStateException(name() + " returned " + grads.length + " gradients, expected " + next.length);
+        }
+        for (int i = 0; i < grads.length; i++) {
+            Tensor g = grads[i];
+            if (g == null || next[i] == null) {
+                continue;
+            }
+            if (!java.util.Arrays.equals(g.shape(), inputShapes[i])) {
+                throw new IllegalStateException("Function " + name() + " returned an invalid gradient at index " + i
+                        + " - got " + java.util.Arrays.toString(g.shape()) + " but expected shape "
+                        + java.util.Arrays.toString(inputShapes[i]));
+            }
+            if (g.dtype() != inputDtypes[i]) {
+                grads[i] = g.to(inputDtypes[i]);
+            }
+        }
+        return grads;
     }
 
     public final Edge[] next() {

@@ -3,6 +3,8 @@ package io.torus.autograd.functions;
 import io.torus.autograd.Tensor;
 import io.torus.autograd.engine.Node;
 import io.torus.autograd.engine.SavedTensor;
+import io.torus.tensor.DType;
+import io.torus.tensor.NDArray;
 import io.torus.tensor.op.BinaryOp;
 import io.torus.tensor.op.UnaryOp;
 
@@ -55,6 +57,21 @@ public final class Arithmetic {
             n.p = p;
         }
         return Graph.record(n, a.data().binary(BinaryOp.POW, p), a);
+    }
+
+    /** {@code a} to the elementwise power {@code b}, broadcast. */
+    public static Tensor pow(Tensor a, Tensor b) {
+        NDArray out = a.data().binary(BinaryOp.POW, b.data());
+        if (!Graph.needsGrad(a, b)) {
+            return Tensor.wrap(out);
+        }
+        PowBackward1 n = new PowBackward1(a.shape(), a.dtype(), b.shape(), b.dtype());
+        n.connect(a, b);
+        Tensor result = Tensor.fromOp(out, n, 0);
+        n.a = n.save(a);
+        n.b = n.save(b);
+        n.result = b.requiresGrad() ? n.save(result) : null;
+        return result;
     }
 
     static final class AddBackward0 extends Node {
@@ -119,6 +136,44 @@ public final class Arithmetic {
         @Override
         protected Tensor[] backward(Tensor[] g) {
             return new Tensor[] {g[0].neg()};
+        }
+    }
+
+    /**
+     * d(a^b)/da = b a^(b-1); d(a^b)/db = a^b log a, taken as 0 where a = 0 and b >= 0 (the limit
+     * PyTorch uses, which keeps 0^b differentiable in b instead of NaN).
+     */
+    static final class PowBackward1 extends Node {
+        private final int[] aShape;
+        private final DType aDtype;
+        private final int[] bShape;
+        private final DType bDtype;
+        SavedTensor a;
+        SavedTensor b;
+        SavedTensor result;
+
+        PowBackward1(int[] aShape, DType aDtype, int[] bShape, DType bDtype) {
+            this.aShape = aShape;
+            this.aDtype = aDtype;
+            this.bShape = bShape;
+            this.bDtype = bDtype;
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor[] g) {
+            Tensor x = a.unpack();
+            Tensor p = b.unpack();
+            Tensor ga = null;
+            Tensor gb = null;
+            if (needsInputGrad(0)) {
+                ga = Graph.sumTo(g[0].mul(p).mul(x.pow(p.sub(1))), aShape, aDtype);
+            }
+            if (needsInputGrad(1)) {
+                Tensor zeroBase = x.eq(0).mul(p.ge(0));
+                Tensor d = Tensor.where(zeroBase, Tensor.wrap(NDArray.scalar(0, g[0].dtype())), result.unpack().mul(x.log()));
+                gb = Graph.sumTo(g[0].mul(d), bShape, bDtype);
+            }
+            return new Tensor[] {ga, gb};
         }
     }
 

@@ -26,11 +26,27 @@ final class Graph {
 
     /** Wraps {@code out} and, if {@code node} is non-null, makes it the output's grad_fn. */
     static Tensor record(Node node, NDArray out, Tensor... inputs) {
+        Tensor result;
         if (node == null) {
-            return Tensor.wrap(out);
+            result = Tensor.wrap(out);
+        } else {
+            node.connect(inputs);
+            result = Tensor.fromOp(out, node, 0);
         }
-        node.connect(inputs);
-        return Tensor.fromOp(out, node, 0);
+        if (inputs.length == 1 && out.storage() == inputs[0].data().storage()) {
+            result.markViewOf(inputs[0]); // a view: in-place writes to it change the input too
+        }
+        return result;
+    }
+
+    /**
+     * Sums {@code g} down to an input's shape and converts it to the input's floating-point dtype,
+     * undoing both broadcasting and type promotion (a FLOAT64 0-dim input of a FLOAT32 op gets a
+     * FLOAT64 gradient).
+     */
+    static Tensor sumTo(Tensor g, int[] shape, io.torus.tensor.DType dtype) {
+        Tensor r = sumTo(g, shape);
+        return r.dtype() == dtype || !dtype.isFloatingPoint() ? r : r.to(dtype);
     }
 
     /** Sums {@code g} down to {@code shape}, undoing broadcasting. */

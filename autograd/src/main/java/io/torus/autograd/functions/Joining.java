@@ -62,7 +62,7 @@ public final class Joining {
             int at = 0;
             for (int i = 0; i < sizes.length; i++) {
                 if (needsInputGrad(i)) {
-                    r[i] = Tensor.wrap(g[0].data().narrow(dim, at, sizes[i]).copy());
+                    r[i] = Movement.narrow(g[0], dim, at, sizes[i]); // a view; differentiable when createGraph is set
                 }
                 at += sizes[i];
             }

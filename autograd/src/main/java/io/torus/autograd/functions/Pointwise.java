@@ -3,6 +3,7 @@ package io.torus.autograd.functions;
 import io.torus.autograd.Tensor;
 import io.torus.autograd.engine.Node;
 import io.torus.autograd.engine.SavedTensor;
+import io.torus.tensor.NDArray;
 import io.torus.tensor.op.UnaryOp;
 
 /** Elementwise functions of one tensor: forward and backward side by side. */
@@ -24,6 +25,35 @@ public final class Pointwise {
         Tensor result = Tensor.fromOp(out.data(), n, 0);
         n.saved = n.save(fromResult ? result : x);
         return result;
+    }
+
+    /** Every element clamped into [min, max] (an infinite bound is no bound); the gradient passes inside. */
+    public static Tensor clamp(Tensor x, double min, double max) {
+        NDArray out = x.data().clamp(min, max);
+        ClampBackward1 n = null;
+        if (Graph.needsGrad(x)) {
+            n = new ClampBackward1(min, max);
+            n.x = n.save(x);
+        }
+        return Graph.record(n, out, x);
+    }
+
+    /** The gradient where {@code min <= x <= max} (bounds included, as in PyTorch), zero elsewhere. */
+    static final class ClampBackward1 extends Node {
+        private final double min;
+        private final double max;
+        SavedTensor x;
+
+        ClampBackward1(double min, double max) {
+            this.min = min;
+            this.max = max;
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor[] g) {
+            Tensor in = x.unpack();
+            return new Tensor[] {g[0].mul(in.ge(min).mul(in.le(max)))};
+        }
     }
 
     static final class UnaryBackward extends Node {

@@ -2,12 +2,12 @@ package io.torus.autograd.functions;
 
 import io.torus.autograd.Tensor;
 import io.torus.autograd.engine.Node;
-import io.torus.tensor.DType;
 import io.torus.tensor.NDArray;
 import io.torus.tensor.Shape;
+import io.torus.tensor.op.BinaryOp;
 import io.torus.tensor.op.ReduceOp;
 
-/** sum, mean and max, over all elements or over dims. Mean is sum / n (composed). */
+/** sum, mean, max and min, over all elements or over dims. Mean is sum / n (composed). */
 public final class Reductions {
     private Reductions() {
     }
@@ -42,11 +42,30 @@ public final class Reductions {
 
     /** Largest values along {@code dim} (the dim removed); gradients flow to the arg-max positions. */
     public static Tensor max(Tensor x, int dim) {
-        int d = Shape.normalizeDim(dim, x.dim(), "max");
-        NDArray idx = x.data().argMax(d, true);
-        NDArray values = x.data().gather(d, idx).squeeze(d);
-        MaxBackward0 n = Graph.needsGrad(x) ? new MaxBackward0(x.shape(), d, idx) : null;
-        return Graph.record(n, values, x);
+        return extreme(x, dim, false, true);
+    }
+
+    /** Largest (max) or smallest values along {@code dim}; gradients flow to the first position holding each. */
+    public static Tensor extreme(Tensor x, int dim, boolean keepDim, boolean max) {
+        String op = max ? "max" : "min";
+        int d = Shape.normalizeDim(dim, x.dim(), op);
+        NDArray idx = max ? x.data().argMax(d, true) : x.data().argMin(d, true);
+        NDArray values = x.data().gather(d, idx);
+        Node n = Graph.needsGrad(x) ? new ExtremeBackward(max ? "MaxBackward0" : "MinBackward0", x.shape(), d, keepDim,
+                Tensor.wrap(idx)) : null;
+        return Graph.record(n, keepDim ? values : values.squeeze(d), x);
+    }
+
+    /** The largest (max) or smallest element, 0-dim; the gradient is shared evenly among ties, as in PyTorch. */
+    public static Tensor extreme(Tensor x, boolean max) {
+        NDArray value = x.data().reduce(max ? ReduceOp.MAX : ReduceOp.MIN, new int[0], false);
+        Node n = null;
+        if (Graph.needsGrad(x)) {
+            double v = value.item();
+            NDArray hits = Double.isNaN(v) ? x.data().binary(BinaryOp.NE, x.data()) : x.data().binary(BinaryOp.EQ, value);
+            n = new ExtremeAllBackward(max ? "MaxBackward1" : "MinBackward1", Tensor.wrap(hits), hits.sum().item());
+        }
+        return Graph.record(n, value, x);
     }
 
     static final class SumBackward0 extends Node {
@@ -88,22 +107,56 @@ public final class Reductions {
         }
     }
 
-    static final class MaxBackward0 extends Node {
+    static final class ExtremeBackward extends Node {
+        private final String name;
         private final int[] shape;
         private final int dim;
-        private final NDArray index;
+        private final boolean keepDim;
+        private final Tensor index;
 
-        MaxBackward0(int[] shape, int dim, NDArray index) {
+        ExtremeBackward(String name, int[] shape, int dim, boolean keepDim, Tensor index) {
+            this.name = name;
             this.shape = shape;
             this.dim = dim;
+            this.keepDim = keepDim;
             this.index = index;
         }
 
         @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
         protected Tensor[] backward(Tensor[] g) {
-            NDArray z = NDArray.zeros(g[0].dtype() == DType.FLOAT64 ? DType.FLOAT64 : DType.FLOAT32, shape);
-            z.scatterAdd_(dim, index, g[0].data().unsqueeze(dim));
-            return new Tensor[] {Tensor.wrap(z)};
+            if (shape.length == 0) {
+                return new Tensor[] {g[0]};
+            }
+            Tensor spread = keepDim ? g[0] : g[0].unsqueeze(dim);
+            Tensor zeros = Tensor.wrap(NDArray.zeros(g[0].dtype(), shape));
+            return new Tensor[] {Indexing.scatterAdd(zeros, dim, index, spread)};
+        }
+    }
+
+    static final class ExtremeAllBackward extends Node {
+        private final String name;
+        private final Tensor hits;
+        private final double count;
+
+        ExtremeAllBackward(String name, Tensor hits, double count) {
+            this.name = name;
+            this.hits = hits;
+            this.count = count;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor[] g) {
+            return new Tensor[] {g[0].div(count).mul(hits)};
         }
     }
 

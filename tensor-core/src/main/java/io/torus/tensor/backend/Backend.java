@@ -50,9 +50,66 @@ public interface Backend {
     /** {@code out[i][index[i][j]] += src[i][j]} along {@code dim}. */
     void scatterAdd(NDArray out, int dim, NDArray index, NDArray src);
 
+    // Note [Random fills]
+    // Every random fill reserves out.numel() consecutive counter values of the Generator (base =
+    // gen.reserve(numel)) and computes element i of out, in row-major order, from counter base + i
+    // alone, by the formula its method names. Any device can therefore fill in any order or in
+    // parallel and still produce exactly the CPU's numbers for the same seed.
+
+    /**
+     * {@code low + (high - low) * gen.uniform(base + i)}, rounded to out's dtype; a FLOAT32 value that
+     * rounds up to {@code high} is replaced by the largest float below it, so draws stay in [low, high).
+     */
     void uniform(NDArray out, Generator gen, double low, double high);
 
+    /** {@code mean + std * gen.normal(base + i)}, rounded to out's dtype. */
     void normal(NDArray out, Generator gen, double mean, double std);
+
+    /** Copies a CPU array into {@code dst} on this device (same shape); CPU backends just copy. */
+    default void copyFromHost(NDArray hostSrc, NDArray dst) {
+        copy(hostSrc, dst);
+    }
+
+    /** Copies {@code src} from this device into a CPU array of the same shape. */
+    default void copyToHost(NDArray src, NDArray hostDst) {
+        copy(src, hostDst);
+    }
+
+    // ------------------------------------------------------------ selection (issue 3)
+
+    /**
+     * {@code out = cond ? a : b}, elementwise. {@code cond} is BOOL; {@code a} and {@code b} have
+     * out's dtype; all four have out's shape (zero strides where broadcast).
+     */
+    void where(NDArray cond, NDArray a, NDArray b, NDArray out);
+
+    /**
+     * Copies the elements of {@code x} at which {@code mask} (BOOL, x's shape) is true, in
+     * row-major order, into the contiguous 1-D {@code out}, which has exactly that many elements.
+     */
+    void maskedSelect(NDArray x, NDArray mask, NDArray out);
+
+    /**
+     * PyTorch's {@code masked_scatter_}: the positions of {@code out} at which {@code mask} (BOOL,
+     * out's shape) is true receive, in row-major order, consecutive elements of the contiguous 1-D
+     * {@code src} (out's dtype), which has at least as many elements as the mask has true ones.
+     */
+    void maskedScatter(NDArray out, NDArray mask, NDArray src);
+
+    // ------------------------------------------------------------ random fills (issue 3), see Note [Random fills]
+
+    /**
+     * {@code gen.uniform(base + i) < p[i] ? 1 : 0}, written in out's dtype. {@code p} has out's
+     * shape and values in [0, 1] (checked by the caller).
+     */
+    void bernoulli(NDArray p, NDArray out, Generator gen);
+
+    /**
+     * Integers uniform in [low, high): {@code low + floor(bits * (high - low) / 2^64)}, where
+     * {@code bits = gen.bits(base + i)} read as unsigned (the high word of the 128-bit product),
+     * written in out's dtype. The caller checks {@code low < high}.
+     */
+    void randint(NDArray out, Generator gen, long low, long high);
 
     // Convolution and pooling: NCHW, FLOAT32 or FLOAT64, every operand of one dtype. NDArray has
     // checked the shapes against the params (Conv2dParams.outputShape, Pool2dParams.outputShape);

@@ -38,4 +38,23 @@ public enum BinaryOp {
             default -> (float) apply((double) a, (double) b);
         };
     }
+
+    /** Exact 64-bit integer arithmetic (comparisons give 1 or 0; division truncates toward zero). */
+    public long apply(long a, long b) {
+        return switch (this) {
+            case ADD -> a + b;
+            case SUB -> a - b;
+            case MUL -> a * b;
+            case DIV -> a / b;
+            case POW -> (long) Math.pow(a, b);
+            case MAX -> Math.max(a, b);
+            case MIN -> Math.min(a, b);
+            case EQ -> a == b ? 1 : 0;
+            case NE -> a != b ? 1 : 0;
+            case LT -> a < b ? 1 : 0;
+            case LE -> a <= b ? 1 : 0;
+            case GT -> a > b ? 1 : 0;
+            case GE -> a >= b ? 1 : 0;
+        };
+    }
 }

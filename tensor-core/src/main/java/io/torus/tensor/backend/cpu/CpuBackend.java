@@ -180,9 +180,30 @@ public final class CpuBackend implements Backend {
             StridedLoop.forEach(a, b, out, (n, oa, sa, ob, sb, oc, sc) -> binaryFloatRow(op, n, x, oa, sa, y, ob, sb, z, oc, sc));
             return;
         }
+        if (as.dtype() == DType.INT64 && bs.dtype() == DType.INT64) {
+            binaryInt64(op, a, b, out);
+            return;
+        }
         StridedLoop.forEach(a, b, out, (n, oa, sa, ob, sb, oc, sc) -> {
             for (int i = 0; i < n; i++) {
                 store(cs, oc + i * sc, op.apply(load(as, oa + i * sa), load(bs, ob + i * sb)));
+            }
+        });
+    }
+
+    /** INT64 operands in exact long arithmetic (doubles would lose bits above 2^53). */
+    private static void binaryInt64(BinaryOp op, NDArray a, NDArray b, NDArray out) {
+        long[] x = a.storage().longs();
+        long[] y = b.storage().longs();
+        Storage cs = out.storage();
+        StridedLoop.forEach(a, b, out, (n, oa, sa, ob, sb, oc, sc) -> {
+            for (int i = 0; i < n; i++) {
+                long r = op.apply(x[oa + i * sa], y[ob + i * sb]);
+                if (cs.dtype() == DType.INT64) {
+                    cs.longs()[oc + i * sc] = r;
+                } else {
+                    store(cs, oc + i * sc, r);
+                }
             }
         });
     }
@@ -370,10 +391,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void gather(NDArray x, int dim, NDArray index, NDArray out) {
-        forEachIndexed(index, (coords, idx) -> {
-            checkBounds(idx, x.shape()[dim], "gather");
-            store(out.storage(), offsetOf(out, coords, -1, 0), load(x.storage(), offsetOf(x, coords, dim, idx)));
-        });
+        SelectionKernels.gather(x, dim, index, out);
     }
 
     @Override
@@ -425,11 +443,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void uniform(NDArray out, Generator gen, double low, double high) {
-        long base = gen.reserve(out.numel());
-        long n = out.numel();
-        for (long i = 0; i < n; i++) {
-            out.setDouble(i, low + (high - low) * gen.uniform(base + i));
-        }
+        RandomKernels.uniform(out, gen, low, high);
     }
 
     @Override
@@ -439,6 +453,33 @@ public final class CpuBackend implements Backend {
         for (long i = 0; i < n; i++) {
             out.setDouble(i, mean + std * gen.normal(base + i));
         }
+    }
+
+    // ------------------------------------------------------------ selection and random fills (issue 3)
+
+    @Override
+    public void where(NDArray cond, NDArray a, NDArray b, NDArray out) {
+        SelectionKernels.where(cond, a, b, out);
+    }
+
+    @Override
+    public void maskedSelect(NDArray x, NDArray mask, NDArray out) {
+        SelectionKernels.maskedSelect(x, mask, out);
+    }
+
+    @Override
+    public void maskedScatter(NDArray out, NDArray mask, NDArray src) {
+        SelectionKernels.maskedScatter(out, mask, src);
+    }
+
+    @Override
+    public void bernoulli(NDArray p, NDArray out, Generator gen) {
+        RandomKernels.bernoulli(p, out, gen);
+    }
+
+    @Override
+    public void randint(NDArray out, Generator gen, long low, long high) {
+        RandomKernels.randint(out, gen, low, high);
     }
 
     // ------------------------------------------------------------ convolution and pooling (CpuConvolution, CpuPooling)
