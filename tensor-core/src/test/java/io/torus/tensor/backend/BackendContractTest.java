@@ -5,6 +5,8 @@ import io.torus.tensor.Generator;
 import io.torus.tensor.NDArray;
 import io.torus.tensor.Shape;
 import io.torus.tensor.op.BinaryOp;
+import io.torus.tensor.op.Conv2dParams;
+import io.torus.tensor.op.Pool2dParams;
 import io.torus.tensor.op.ReduceOp;
 import io.torus.tensor.op.UnaryOp;
 import org.junit.jupiter.api.Test;
@@ -382,5 +384,169 @@ public abstract class BackendContractTest {
         }
         assertArrayEquals(expected, toHost(out).toLongArray());
         assertEquals(base + 15, g.state()[1]);
+    }
+
+    // ------------------------------------------------------------------ convolution and pooling (issue 3)
+
+    private static final Conv2dParams[] CONV_PARAMS = {
+            Conv2dParams.of(1, 1),                      // stride 1, padded
+            new Conv2dParams(2, 1, 1, 2, 1, 2)};        // stride 2x1, padding 1x2, dilation 1x2
+
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"FLOAT32", "FLOAT64"})
+    void conv2d_forwardAndGradientsOfATransposedInput(DType dt) {
+        for (Conv2dParams p : CONV_PARAMS) {
+            NDArray xHost = random(1, dt, 2, 3, 7, 6).transpose(2, 3); // [2, 3, 6, 7], strided
+            NDArray wHost = random(2, dt, 4, 3, 3, 2);
+            NDArray bHost = random(3, dt, 4);
+            int[] outShape = p.outputShape(xHost.shape(), wHost.shape(), bHost.shape());
+            NDArray gHost = random(4, dt, outShape);
+            ConvReference ref = new ConvReference(xHost, wHost, bHost, gHost, p);
+
+            NDArray x = toDevice(random(1, dt, 2, 3, 7, 6)).transpose(2, 3); // the same values, strided on the device
+            NDArray w = toDevice(wHost);
+            NDArray g = toDevice(gHost);
+            NDArray out = deviceEmpty(dt, outShape);
+            backend().conv2d(x, w, toDevice(bHost), p, out);
+            assertClose(ref.out, toHost(out), dt, "conv2d " + p);
+            NDArray dx = deviceEmpty(dt, x.shape());
+            backend().conv2dBackwardInput(g, w, p, dx);
+            assertClose(ref.dx, toHost(dx), dt, "conv2dBackwardInput " + p);
+            NDArray dw = deviceEmpty(dt, w.shape());
+            NDArray db = deviceEmpty(dt, 4);
+            backend().conv2dBackwardWeight(g, x, p, dw, db);
+            assertClose(ref.dw, toHost(dw), dt, "conv2dBackwardWeight " + p);
+            assertClose(ref.db, toHost(db), dt, "conv2dBackwardWeight bias " + p);
+        }
+    }
+
+    /** Textbook convolution loops on the host: output, and the gradients for output gradient {@code g}. */
+    private static final class ConvReference {
+        final double[] out;
+        final double[] dx;
+        final double[] dw;
+        final double[] db;
+
+        ConvReference(NDArray x, NDArray w, NDArray b, NDArray g, Conv2dParams p) {
+            int[] s = x.shape();
+            int[] k = w.shape();
+            int[] o = p.outputShape(s, k, null);
+            double[] xs = values(x);
+            double[] ws = values(w);
+            double[] gs = values(g);
+            out = new double[gs.length];
+            dx = new double[xs.length];
+            dw = new double[ws.length];
+            db = new double[k[0]];
+            for (int i = 0; i < out.length; i++) {
+                int ow = i % o[3];
+                int oh = i / o[3] % o[2];
+                int f = i / (o[2] * o[3]) % o[1];
+                int n = i / (o[1] * o[2] * o[3]);
+                out[i] = b.getDouble(f);
+                db[f] += gs[i];
+                for (int c = 0; c < s[1]; c++) {
+                    for (int r = 0; r < k[2]; r++) {
+                        for (int q = 0; q < k[3]; q++) {
+                            int ih = oh * p.strideH() - p.paddingH() + r * p.dilationH();
+                            int iw = ow * p.strideW() - p.paddingW() + q * p.dilationW();
+                            if (ih < 0 || ih >= s[2] || iw < 0 || iw >= s[3]) {
+                                continue;
+                            }
+                            int xi = ((n * s[1] + c) * s[2] + ih) * s[3] + iw;
+                            int wi = ((f * s[1] + c) * k[2] + r) * k[3] + q;
+                            out[i] += xs[xi] * ws[wi];
+                            dx[xi] += gs[i] * ws[wi];
+                            dw[wi] += gs[i] * xs[xi];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"FLOAT32", "FLOAT64"})
+    void pool2d_maxAndAvgWithGradientsOnAPermutedInput(DType dt) {
+        Pool2dParams[] params = {
+                Pool2dParams.of(3, 2, 1),                                          // overlapping, padded
+                Pool2dParams.of(2).withCeilMode(true).withCountIncludePad(false),  // a partial last window
+                Pool2dParams.of(2)};                                               // LeNet's
+        for (Pool2dParams p : params) {
+            NDArray xHost = random(5, dt, 2, 7, 5, 3).permute(0, 3, 1, 2); // [2, 3, 7, 5]
+            int[] outShape = p.outputShape("maxPool2d", xHost.shape());
+            NDArray gHost = random(6, dt, outShape);
+            PoolReference ref = new PoolReference(xHost, gHost, p);
+
+            NDArray x = toDevice(random(5, dt, 2, 7, 5, 3)).permute(0, 3, 1, 2);
+            NDArray g = toDevice(gHost);
+            NDArray max = deviceEmpty(dt, outShape);
+            NDArray idx = deviceEmpty(DType.INT64, outShape);
+            backend().maxPool2d(x, p, max, idx);
+            assertClose(ref.max, toHost(max), dt, "maxPool2d " + p);
+            assertArrayEquals(ref.argMax, toHost(idx).toLongArray(), "maxPool2d indices " + p);
+            NDArray dx = deviceEmpty(dt, x.shape());
+            backend().maxPool2dBackward(g, idx, p, dx);
+            assertClose(ref.dxMax, toHost(dx), dt, "maxPool2dBackward " + p);
+            NDArray avg = deviceEmpty(dt, outShape);
+            backend().avgPool2d(x, p, avg);
+            assertClose(ref.avg, toHost(avg), dt, "avgPool2d " + p);
+            backend().avgPool2dBackward(g, p, dx);
+            assertClose(ref.dxAvg, toHost(dx), dt, "avgPool2dBackward " + p);
+        }
+    }
+
+    /** PyTorch's pooling definitions on the host, one window at a time (dilation 1). */
+    private static final class PoolReference {
+        final double[] max;
+        final long[] argMax;
+        final double[] avg;
+        final double[] dxMax;
+        final double[] dxAvg;
+
+        PoolReference(NDArray x, NDArray g, Pool2dParams p) {
+            int[] s = x.shape();
+            int[] o = p.outputShape("reference", s);
+            double[] xs = values(x);
+            double[] gs = values(g);
+            max = new double[gs.length];
+            argMax = new long[gs.length];
+            avg = new double[gs.length];
+            dxMax = new double[xs.length];
+            dxAvg = new double[xs.length];
+            int plane = s[2] * s[3];
+            for (int i = 0; i < gs.length; i++) {
+                int pl = i / (o[2] * o[3]);
+                int h0 = i / o[3] % o[2] * p.strideH() - p.paddingH();
+                int w0 = i % o[3] * p.strideW() - p.paddingW();
+                int h1 = Math.min(h0 + p.kernelH(), s[2] + p.paddingH());
+                int w1 = Math.min(w0 + p.kernelW(), s[3] + p.paddingW());
+                int divisor = (h1 - h0) * (w1 - w0);
+                h1 = Math.min(h1, s[2]);
+                w1 = Math.min(w1, s[3]);
+                h0 = Math.max(h0, 0);
+                w0 = Math.max(w0, 0);
+                if (!p.countIncludePad()) {
+                    divisor = (h1 - h0) * (w1 - w0);
+                }
+                max[i] = Double.NEGATIVE_INFINITY;
+                for (int r = h0; r < h1; r++) {
+                    for (int c = w0; c < w1; c++) {
+                        double v = xs[pl * plane + r * s[3] + c];
+                        avg[i] += v / divisor;
+                        if (v > max[i]) {
+                            max[i] = v;
+                            argMax[i] = r * s[3] + c;
+                        }
+                    }
+                }
+                dxMax[pl * plane + (int) argMax[i]] += gs[i];
+                for (int r = h0; r < h1; r++) {
+                    for (int c = w0; c < w1; c++) {
+                        dxAvg[pl * plane + r * s[3] + c] += gs[i] / divisor;
+                    }
+                }
+            }
+        }
     }
 }
