@@ -419,4 +419,20 @@ class SemanticsTest {
                 () -> broken.apply(Tensor.of(1f, 2f).requiresGrad_(true)).sum().backward());
         assertTrue(e.getMessage().contains("invalid gradient at index 0 - got [] but expected shape [2]"), e.getMessage());
     }
+
+    @Test
+    void hooks_onNonLeafReplaceGradientAndCanBeRemoved() {
+        Tensor x = Tensor.of(1f, 2f).requiresGrad_(true);
+        Tensor h = x.mul(3);
+        Hook doubling = h.registerHook(g -> g.mul(2));
+        h.sum().backward();
+        assertArrayEquals(new float[] {6, 6}, x.grad().toFloatArray());
+        doubling.remove();
+        x.setGrad(null);
+        Tensor h2 = x.mul(3);
+        Hook removed = h2.registerHook(g -> g.mul(100));
+        removed.remove();
+        h2.sum().backward();
+        assertArrayEquals(new float[] {3, 3}, x.grad().toFloatArray());
+    }
 }
