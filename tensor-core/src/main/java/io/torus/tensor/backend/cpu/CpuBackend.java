@@ -11,10 +11,12 @@ import io.torus.tensor.op.ReduceOp;
 import io.torus.tensor.op.UnaryOp;
 
 /**
- * The CPU backend: Java loops over strided arrays, with FLOAT32 fast paths for the ops a training
- * step spends its time in, and matrix products through native OpenBLAS (pure Java when it cannot
- * load). Other dtypes go through a generic path that reads and writes doubles (longs for INT64
- * copies), which is exact for every value FLOAT64 can hold.
+ * The CPU backend: Java loops over strided arrays, with fast paths for the ops a training step
+ * spends its time in ({@link FastPaths}: contiguous, bias-row and scalar FLOAT32/FLOAT64 operands,
+ * straight loops and Vector API kernels), and matrix products through native OpenBLAS (the Vector
+ * API {@link VectorGemm} when it cannot load, naive loops for integers). Other dtypes go through a
+ * generic path that reads and writes doubles (longs for INT64 copies), which is exact for every
+ * value FLOAT64 can hold.
  */
 public final class CpuBackend implements Backend {
 

@@ -35,6 +35,8 @@ final class FastPaths {
     static final int GRAIN = 1 << 15;
     /** Long sums are cut into runs of this many elements, summed separately, then added in order. */
     static final int SUM_CHUNK = 1 << 16;
+    /** Tests switch the fast paths off to compare them with the generic loops on the same inputs. */
+    static boolean enabled = true;
 
     private FastPaths() {
     }
@@ -85,7 +87,7 @@ final class FastPaths {
     static boolean binary(BinaryOp op, NDArray a, NDArray b, NDArray out) {
         DType dt = out.dtype();
         long n = out.numel();
-        if (!floating(dt) || a.dtype() != dt || b.dtype() != dt || !FloatKernels.supports(op) || n == 0
+        if (!enabled || !floating(dt) || a.dtype() != dt || b.dtype() != dt || !FloatKernels.supports(op) || n == 0
                 || period(out) != n) {
             return false;
         }
@@ -144,7 +146,7 @@ final class FastPaths {
     static boolean unary(UnaryOp op, NDArray x, NDArray out) {
         DType dt = out.dtype();
         long n = out.numel();
-        if (!floating(dt) || x.dtype() != dt || n == 0 || period(out) != n || period(x) != n) {
+        if (!enabled || !floating(dt) || x.dtype() != dt || n == 0 || period(out) != n || period(x) != n) {
             return false;
         }
         Object a = x.storage().array();
@@ -172,7 +174,8 @@ final class FastPaths {
     static boolean reduce(ReduceOp op, NDArray x, boolean[] dims, NDArray out) {
         DType dt = x.dtype();
         long numel = x.numel();
-        if (!floating(dt) || out.dtype() != dt || numel == 0 || period(x) != numel || period(out) != out.numel()) {
+        if (!enabled || !floating(dt) || out.dtype() != dt || numel == 0 || period(x) != numel
+                || period(out) != out.numel()) {
             return false;
         }
         int[] sh = x.shape();

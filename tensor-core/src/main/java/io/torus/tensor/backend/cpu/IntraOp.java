@@ -17,7 +17,8 @@ import java.util.function.IntConsumer;
  * only on the problem size ({@link #chunks}), never on the thread count, and combines per-chunk
  * partial results in chunk order. Threads only decide who computes a chunk, so a reduction gives
  * the same bits with 1 thread or 16. Chunks are handed out dynamically (an atomic counter): the
- * calling thread works too, and a chunk whose body throws fails the whole call.
+ * calling thread works too, and a chunk whose body throws fails the whole call. (Native OpenBLAS
+ * threads itself and does not follow this note: see {@link OpenBlas}.)
  */
 final class IntraOp {
     private static volatile int threads = CpuBackend.intraOpThreads();

@@ -34,7 +34,10 @@ import java.nio.FloatBuffer;
  * except beyond {@link #KEEP_ELEMENTS}, which are freed after the call.
  *
  * <p>Threads: {@link IntraOp#threads()} (one unless {@code torus.intraop.threads} or
- * {@code TORUS_NUM_THREADS} says otherwise).
+ * {@code TORUS_NUM_THREADS} says otherwise), through {@code blas_set_num_threads}. OpenBLAS
+ * splits a product among its threads differently for different counts, so unlike the Java
+ * kernels (Note [Fixed chunks]) its results repeat exactly at a fixed thread count but may differ
+ * in the last bits between counts.
  */
 final class OpenBlas {
     private static final int ROW_MAJOR = 101;

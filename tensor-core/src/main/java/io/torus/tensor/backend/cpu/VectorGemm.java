@@ -152,15 +152,18 @@ final class VectorGemm {
             int j0 = jc + jp * FNR;
             int w = Math.min(FNR, jc + nc - j0);
             int base = jp * kc * FNR;
+            int s1 = b.s1();
             for (int p = 0; p < kc; p++) {
-                int src = b.off() + (pc + p) * b.s0() + j0 * b.s1();
+                int src = b.off() + (pc + p) * b.s0() + j0 * s1;
                 int dst = base + p * FNR;
-                if (b.s1() == 1 && w == FNR) {
-                    System.arraycopy(x, src, pb, dst, FNR);
+                if (s1 == 1) {
+                    System.arraycopy(x, src, pb, dst, w);
                 } else {
                     for (int j = 0; j < w; j++) {
-                        pb[dst + j] = x[src + j * b.s1()];
+                        pb[dst + j] = x[src + j * s1];
                     }
+                }
+                if (w < FNR) {
                     Arrays.fill(pb, dst + w, dst + FNR, 0f);
                 }
             }
@@ -172,6 +175,15 @@ final class VectorGemm {
         float[] x = (float[]) a.array();
         for (int ip = 0; ip * MR < mc; ip++) {
             int base = ip * kc * MR;
+            if (a.s1() != 1 && ip * MR + MR <= mc) { // rows are strided (a transposed view): read down columns
+                int src = a.off() + (ic + ip * MR) * a.s0() + pc * a.s1();
+                for (int p = 0; p < kc; p++) {
+                    for (int r = 0; r < MR; r++) {
+                        pa[base + p * MR + r] = x[src + p * a.s1() + r * a.s0()];
+                    }
+                }
+                continue;
+            }
             for (int r = 0; r < MR; r++) {
                 int dst = base + r;
                 if (ip * MR + r < mc) {
@@ -300,15 +312,18 @@ final class VectorGemm {
             int j0 = jc + jp * DNR;
             int w = Math.min(DNR, jc + nc - j0);
             int base = jp * kc * DNR;
+            int s1 = b.s1();
             for (int p = 0; p < kc; p++) {
-                int src = b.off() + (pc + p) * b.s0() + j0 * b.s1();
+                int src = b.off() + (pc + p) * b.s0() + j0 * s1;
                 int dst = base + p * DNR;
-                if (b.s1() == 1 && w == DNR) {
-                    System.arraycopy(x, src, pb, dst, DNR);
+                if (s1 == 1) {
+                    System.arraycopy(x, src, pb, dst, w);
                 } else {
                     for (int j = 0; j < w; j++) {
-                        pb[dst + j] = x[src + j * b.s1()];
+                        pb[dst + j] = x[src + j * s1];
                     }
+                }
+                if (w < DNR) {
                     Arrays.fill(pb, dst + w, dst + DNR, 0d);
                 }
             }
@@ -319,6 +334,15 @@ final class VectorGemm {
         double[] x = (double[]) a.array();
         for (int ip = 0; ip * MR < mc; ip++) {
             int base = ip * kc * MR;
+            if (a.s1() != 1 && ip * MR + MR <= mc) { // rows are strided (a transposed view): read down columns
+                int src = a.off() + (ic + ip * MR) * a.s0() + pc * a.s1();
+                for (int p = 0; p < kc; p++) {
+                    for (int r = 0; r < MR; r++) {
+                        pa[base + p * MR + r] = x[src + p * a.s1() + r * a.s0()];
+                    }
+                }
+                continue;
+            }
             for (int r = 0; r < MR; r++) {
                 int dst = base + r;
                 if (ip * MR + r < mc) {
