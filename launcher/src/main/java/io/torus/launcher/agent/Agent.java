@@ -173,7 +173,7 @@ public final class Agent {
         BlasCoreType.Decision blas = BlasCoreType.applyTo(environment,
                 Defaults.has(BlasCoreType.SETTING) ? Defaults.get(BlasCoreType.SETTING) : "auto");
         if (blas.action() != BlasCoreType.Action.KEEP && attempt == 0 && localRank == 0) {
-            settings.messages().println("torus: " + blas.reason());
+            settings.messages().println("torus: " + blas.forWorkers());
         }
         if (config.nprocPerNode() > 1) {
             // Like torchrun: several workers on one machine each get a share of the cores.

@@ -62,10 +62,19 @@ public final class BlasCoreType {
     public enum Action { KEEP, SET, UNSET }
 
     /**
-     * A decision: {@link Action#SET} comes with the {@code value} to set; {@code reason} says why in
-     * a sentence fit for a log line.
+     * A decision: {@link Action#SET} comes with the {@code value} to set; {@code reason} says why
+     * (what is wrong with the current value, or which setting asked for it), fit for a log line.
      */
     public record Decision(Action action, String value, String reason) {
+        /** The reason and what a child started with this decision gets, for the launcher's log. */
+        public String forWorkers() {
+            return switch (action) {
+                case SET -> reason + "; workers get " + ENV + "=" + value;
+                case UNSET -> reason + "; workers start without " + ENV;
+                case KEEP -> reason;
+            };
+        }
+
         /** Applies the decision to an environment (a {@link ProcessBuilder#environment()}). */
         public void applyTo(Map<String, String> env) {
             switch (action) {
@@ -94,7 +103,7 @@ public final class BlasCoreType {
             if (s.equalsIgnoreCase(cur)) {
                 return new Decision(Action.KEEP, cur, SETTING + "=" + s + " is already set");
             }
-            return new Decision(Action.SET, s, SETTING + "=" + s + " forces " + ENV + "=" + s);
+            return new Decision(Action.SET, s, SETTING + "=" + s + " asks for " + ENV + "=" + s);
         }
         boolean known = !cpuFlags.isEmpty();
         boolean avx512 = cpuFlags.containsAll(AVX512_FLAGS);
@@ -103,12 +112,12 @@ public final class BlasCoreType {
         }
         if (avx512 && OLDER_CORES.contains(curKey)) {
             return new Decision(Action.SET, AVX512_CORE, ENV + "=" + cur + " selects kernels without AVX-512 on a CPU"
-                    + " that has it (about half the sgemm speed); using " + AVX512_CORE);
+                    + " that has it (about half the sgemm speed)");
         }
         if (known && !avx512 && AVX512_CORES.contains(curKey)) {
             return new Decision(Action.UNSET, null, ENV + "=" + cur + " selects AVX-512 kernels but this CPU lacks "
                     + (cpuFlags.contains("avx512f") ? "some of " + AVX512_FLAGS : "AVX-512")
-                    + " (illegal instruction); unsetting it so that OpenBLAS detects the CPU");
+                    + " (they would stop on an illegal instruction)");
         }
         return new Decision(Action.KEEP, cur, ENV + "=" + cur + " kept");
     }

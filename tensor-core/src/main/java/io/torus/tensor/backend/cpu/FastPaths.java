@@ -224,7 +224,8 @@ final class FastPaths {
             int t = IntraOp.threads();
             int grain = t == 1 || (long) len * cols < 2L * GRAIN ? cols : Math.min(cols, Math.max(1024, (cols + t - 1) / t));
             int perRow = IntraOp.chunks(cols, grain);
-            split((long) perRow * rows, 1, (from, to) -> {
+            long count = (long) perRow * rows;
+            split(count, numel < 2L * GRAIN ? (int) count : 1, (from, to) -> {
                 for (int c = from; c < to; c++) {
                     int i = c / perRow;
                     int c0 = (c % perRow) * grain;

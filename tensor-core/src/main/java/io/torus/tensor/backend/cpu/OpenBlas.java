@@ -70,13 +70,12 @@ final class OpenBlas {
         }
         BlasCoreType.Decision d = BlasCoreType.forThisProcess();
         if (d.action() == BlasCoreType.Action.UNSET) {
-            System.err.println("torus: " + d.reason() + " — not loading native OpenBLAS in this JVM; using the Java matmul");
+            System.err.println("torus: " + d.reason() + ": not loading native OpenBLAS; using the Java matmul");
             return false;
         }
         if (d.action() == BlasCoreType.Action.SET) {
-            System.err.println("torus: " + d.reason() + ", but OpenBLAS reads " + BlasCoreType.ENV
-                    + " only when it loads: start this JVM with " + BlasCoreType.ENV + "=" + d.value()
-                    + " (torus run does so for its workers)");
+            System.err.println("torus: " + d.reason() + ". OpenBLAS reads it only as it loads, so this JVM keeps it:"
+                    + " start the JVM with " + BlasCoreType.ENV + "=" + d.value() + " (torus run does so for its workers)");
         }
         try {
             org.bytedeco.javacpp.Loader.load(openblas_nolapack.class);

@@ -86,9 +86,28 @@ final class VectorGemm {
         return (cols + nr - 1) / nr;
     }
 
+    /** Products below this many multiply-adds run on the calling thread. */
+    private static final long PARALLEL_WORK = 1L << 20;
+
+    /** Whether an {@code m x k x n} product is worth spreading over the intra-op threads. */
+    private static boolean parallel(int m, int n, int k) {
+        return IntraOp.threads() > 1 && (long) m * n * k >= PARALLEL_WORK;
+    }
+
     /** Chunks of one (jc, pc) step: MC blocks, times NR-panel groups when several threads share them. */
-    private static int groups(int nc, int nr) {
-        return IntraOp.threads() > 1 ? panels(panels(nc, nr), PANEL_GROUP) : 1;
+    private static int groups(boolean parallel, int nc, int nr) {
+        return parallel ? panels(panels(nc, nr), PANEL_GROUP) : 1;
+    }
+
+    /** Runs the chunks of one (jc, pc) step, on the intra-op threads when {@code parallel}. */
+    private static void forEachChunk(boolean parallel, int chunks, java.util.function.IntConsumer body) {
+        if (parallel) {
+            IntraOp.parallelFor(chunks, body);
+        } else {
+            for (int c = 0; c < chunks; c++) {
+                body.accept(c);
+            }
+        }
     }
 
     // ------------------------------------------------------------------------------- FLOAT32
@@ -102,17 +121,18 @@ final class VectorGemm {
         float[] pb = bufs[0] == null || bufs[0].length < maxPanels * FNR * Math.min(KC, k)
                 ? (bufs[0] = new float[maxPanels * FNR * KC]) : bufs[0];
         int mBlocks = (m + MC - 1) / MC;
+        boolean parallel = parallel(m, n, k);
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             int np = panels(nc, FNR);
-            int groups = groups(nc, FNR);
+            int groups = groups(parallel, nc, FNR);
             int perGroup = (np + groups - 1) / groups;
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 packB(b, pc, kc, jc, nc, pb);
                 int jc0 = jc;
                 int pc0 = pc;
-                IntraOp.parallelFor(mBlocks * groups, chunk -> {
+                forEachChunk(parallel, mBlocks * groups, chunk -> {
                     int ic = (chunk / groups) * MC;
                     int mc = Math.min(MC, m - ic);
                     int p0 = (chunk % groups) * perGroup;
@@ -263,17 +283,18 @@ final class VectorGemm {
         double[] pb = bufs[0] == null || bufs[0].length < maxPanels * DNR * Math.min(KC, k)
                 ? (bufs[0] = new double[maxPanels * DNR * KC]) : bufs[0];
         int mBlocks = (m + MC - 1) / MC;
+        boolean parallel = parallel(m, n, k);
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             int np = panels(nc, DNR);
-            int groups = groups(nc, DNR);
+            int groups = groups(parallel, nc, DNR);
             int perGroup = (np + groups - 1) / groups;
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 packB(b, pc, kc, jc, nc, pb);
                 int jc0 = jc;
                 int pc0 = pc;
-                IntraOp.parallelFor(mBlocks * groups, chunk -> {
+                forEachChunk(parallel, mBlocks * groups, chunk -> {
                     int ic = (chunk / groups) * MC;
                     int mc = Math.min(MC, m - ic);
                     int p0 = (chunk % groups) * perGroup;

@@ -32,6 +32,7 @@ class BlasCoreTypeTest {
             assertEquals(Action.SET, d.action(), env);
             assertEquals("SkylakeX", d.value());
             assertTrue(d.reason().contains(env) && d.reason().contains("AVX-512"), d.reason());
+            assertTrue(d.forWorkers().endsWith("workers get OPENBLAS_CORETYPE=SkylakeX"), d.forWorkers());
         }
     }
 
@@ -47,6 +48,7 @@ class BlasCoreTypeTest {
         Decision d = decide("auto", "SkylakeX", AVX2);
         assertEquals(Action.UNSET, d.action());
         assertTrue(d.reason().contains("lacks AVX-512"), d.reason());
+        assertTrue(d.forWorkers().endsWith("workers start without OPENBLAS_CORETYPE"), d.forWorkers());
         // avx512f alone is not enough for the SkylakeX kernels (Knights Landing has no BW/DQ/VL)
         Decision partial = decide("auto", "Cooperlake", Set.of("avx2", "avx512f", "avx512cd"));
         assertEquals(Action.UNSET, partial.action());
