@@ -29,6 +29,17 @@ import io.torus.tensor.op.UnaryOp;
  * chunks]); sums of long runs are cut at fixed {@link #SUM_CHUNK} offsets and their partial sums
  * added in order (Note [Deterministic sums] in {@link FloatKernels}), so no result depends on
  * the thread count.
+ *
+ * <p>Measured on 64 MiB FLOAT32 operands, one thread, GB/s of bytes read and written (2-vCPU VM,
+ * ±30 %; {@code System.arraycopy} of the same size: 10-12):
+ * <pre>
+ *                   add   mul   [B,N]+[N]   +scalar   sum all   sum last dim   sum dim 0   relu   exp
+ *   generic loops   9.0   9.0   6.9         6.2       2.6       2.7            0.8         1.6    0.6
+ *   fast paths      11.5  12.0  9.6         10.4      25        22             23          14     12
+ * </pre>
+ * Straight loops already run at memory speed for +, -, *, / (C2 vectorizes them), so those stay
+ * scalar Java; the Vector API pays off where C2 does not vectorize: reductions, relu and
+ * transcendental functions ({@link VectorKernels}).
  */
 final class FastPaths {
     /** Elements per parallel chunk of elementwise work; smaller jobs run on the calling thread. */

@@ -39,11 +39,6 @@ final class FloatKernels {
         };
     }
 
-    /** The unary ops these kernels implement. */
-    static boolean supports(UnaryOp op) {
-        return true;
-    }
-
     // ------------------------------------------------------------------------ elementwise
 
     /** {@code z[oz + i] = x[ox + i] op y[oy + i]} for {@code i < n}. */
