@@ -31,7 +31,8 @@ import java.nio.FloatBuffer;
  * </pre>
  * Copying with {@link FloatBuffer} bulk puts (plain Java) and with JavaCPP's {@code put(float[])}
  * (JNI) cost the same; the former is used. Buffers grow to the largest operand seen and stay,
- * except beyond {@link #KEEP_ELEMENTS}, which are freed after the call.
+ * up to {@link #KEEP_ELEMENTS} (2048 x 2048); larger ones are freed after the call, where the
+ * product's O(n^3) work dwarfs an allocation.
  *
  * <p>Threads: {@link IntraOp#threads()} (one unless {@code torus.intraop.threads} or
  * {@code TORUS_NUM_THREADS} says otherwise), through {@code blas_set_num_threads}. OpenBLAS
@@ -43,8 +44,8 @@ final class OpenBlas {
     private static final int ROW_MAJOR = 101;
     private static final int NO_TRANS = 111;
     private static final int TRANS = 112;
-    /** Staging buffers up to this many elements stay allocated between calls. */
-    static final long KEEP_ELEMENTS = 1L << 24;
+    /** Staging buffers up to this many elements (16 MiB of floats) stay allocated between calls. */
+    static final long KEEP_ELEMENTS = 1L << 22;
     private static volatile Boolean available;
     private static final ThreadLocal<Staging> STAGING = ThreadLocal.withInitial(Staging::new);
 

@@ -130,6 +130,25 @@ class GemmTest {
         }
     }
 
+    /** An operand beyond the staging buffers that are kept between calls, then small ones again. */
+    @Test
+    void openBlas_operandLargerThanKeptStaging() {
+        assumeTrue(OpenBlas.available(), "native OpenBLAS not available");
+        int m = (int) (OpenBlas.KEEP_ELEMENTS / 1000) + 7;
+        for (int round = 0; round < 2; round++) {
+            NDArray a = view(Layout.PLAIN, DType.FLOAT32, m, 1000);
+            NDArray b = view(Layout.TRANSPOSED, DType.FLOAT32, 1000, 2);
+            NDArray c = NDArray.empty(DType.FLOAT32, m, 2);
+            OpenBlas.gemm(a, b, c);
+            assertClose(reference(a, b), c, 1000, "large operand, round " + round);
+            NDArray s = view(Layout.PLAIN, DType.FLOAT32, 5, 6);
+            NDArray t = view(Layout.PLAIN, DType.FLOAT32, 6, 3);
+            NDArray u = NDArray.empty(DType.FLOAT32, 5, 3);
+            OpenBlas.gemm(s, t, u);
+            assertClose(reference(s, t), u, 6, "small operand after a large one, round " + round);
+        }
+    }
+
     @Test
     void vectorGemm_sameBitsWithAnyThreadCount() {
         assumeTrue(VectorApi.ENABLED, "Vector API not enabled");
