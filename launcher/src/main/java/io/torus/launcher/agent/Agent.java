@@ -1,7 +1,9 @@
 package io.torus.launcher.agent;
 
 import io.torus.comm.WorkerEnv;
+import io.torus.launcher.Defaults;
 import io.torus.launcher.LaunchConfig;
+import io.torus.tensor.backend.cpu.BlasCoreType;
 
 import java.io.File;
 import java.io.IOException;
@@ -167,6 +169,12 @@ public final class Agent {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         Map<String, String> environment = pb.environment();
         environment.putAll(workerEnvironment(env, attempt));
+        // OpenBLAS reads OPENBLAS_CORETYPE once, at load: fix a value that would slow or crash the worker.
+        BlasCoreType.Decision blas = BlasCoreType.applyTo(environment,
+                Defaults.has(BlasCoreType.SETTING) ? Defaults.get(BlasCoreType.SETTING) : "auto");
+        if (blas.action() != BlasCoreType.Action.KEEP && attempt == 0 && localRank == 0) {
+            settings.messages().println("torus: " + blas.forWorkers());
+        }
         if (config.nprocPerNode() > 1) {
             // Like torchrun: several workers on one machine each get a share of the cores.
             String threads = Integer.toString(Math.max(1, Runtime.getRuntime().availableProcessors()

@@ -13,10 +13,12 @@ import io.torus.tensor.op.ReduceOp;
 import io.torus.tensor.op.UnaryOp;
 
 /**
- * The CPU backend: Java loops over strided arrays, with FLOAT32 fast paths for the ops a training
- * step spends its time in, and matrix products through native OpenBLAS (pure Java when it cannot
- * load). Other dtypes go through a generic path that reads and writes doubles (longs for INT64
- * copies), which is exact for every value FLOAT64 can hold.
+ * The CPU backend: Java loops over strided arrays, with fast paths for the ops a training step
+ * spends its time in ({@link FastPaths}: contiguous, bias-row and scalar FLOAT32/FLOAT64 operands,
+ * straight loops and Vector API kernels), and matrix products through native OpenBLAS (the Vector
+ * API {@link VectorGemm} when it cannot load, naive loops for integers). Other dtypes go through a
+ * generic path that reads and writes doubles (longs for INT64 copies), which is exact for every
+ * value FLOAT64 can hold.
  */
 public final class CpuBackend implements Backend {
 
@@ -134,12 +136,19 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void unary(UnaryOp op, NDArray x, NDArray out) {
+        if (FastPaths.unary(op, x, out)) {
+            return;
+        }
         Storage xs = x.storage();
         Storage os = out.storage();
-        if (xs.dtype() == DType.FLOAT32) {
+        if (xs.dtype() == DType.FLOAT32 && os.dtype() == DType.FLOAT32) {
             float[] a = xs.floats();
             float[] c = os.floats();
             StridedLoop.forEach(x, out, (n, oa, sa, oc, sc) -> {
+                if (sa == 1 && sc == 1) {
+                    FloatKernels.unary(op, n, a, oa, c, oc);
+                    return;
+                }
                 switch (op) {
                     case NEG -> {
                         for (int i = 0; i < n; i++) {
@@ -170,6 +179,9 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void binary(BinaryOp op, NDArray a, NDArray b, NDArray out) {
+        if (FastPaths.binary(op, a, b, out)) {
+            return;
+        }
         Storage as = a.storage();
         Storage bs = b.storage();
         Storage cs = out.storage();
@@ -210,6 +222,20 @@ public final class CpuBackend implements Backend {
 
     private static void binaryFloatRow(BinaryOp op, int n, float[] x, int oa, int sa, float[] y, int ob, int sb,
                                        float[] z, int oc, int sc) {
+        if (sc == 1 && FloatKernels.supports(op)) {
+            if (sa == 1 && sb == 1) {
+                FloatKernels.binary(op, n, x, oa, y, ob, z, oc);
+                return;
+            }
+            if (sa == 1 && sb == 0) {
+                FloatKernels.binaryScalar(op, n, x, oa, y[ob], false, z, oc);
+                return;
+            }
+            if (sa == 0 && sb == 1) {
+                FloatKernels.binaryScalar(op, n, y, ob, x[oa], true, z, oc);
+                return;
+            }
+        }
         switch (op) {
             case ADD -> {
                 for (int i = 0; i < n; i++) {
@@ -243,6 +269,9 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void reduce(ReduceOp op, NDArray x, boolean[] dims, NDArray out) {
+        if (FastPaths.reduce(op, x, dims, out)) {
+            return;
+        }
         fill(out, op.identity());
         NDArray acc = out.expand(x.shape());
         Storage xs = x.storage();
@@ -306,59 +335,23 @@ public final class CpuBackend implements Backend {
     @Override
     public void matmul(NDArray a, NDArray b, NDArray out) {
         int batch = a.shape()[0];
-        int m = a.shape()[1];
-        int k = a.shape()[2];
-        int n = b.shape()[2];
-        boolean blas = (a.dtype() == DType.FLOAT32 || a.dtype() == DType.FLOAT64) && OpenBlas.available();
+        boolean floating = a.dtype() == DType.FLOAT32 || a.dtype() == DType.FLOAT64;
+        boolean blas = floating && OpenBlas.available();
+        boolean vector = floating && !blas && VectorApi.ENABLED;
         for (int i = 0; i < batch; i++) {
             NDArray ai = a.select(0, i);
             NDArray bi = b.select(0, i);
             NDArray ci = out.select(0, i);
-            if (k == 0) {
+            if (a.shape()[2] == 0) {
                 fill(ci, 0);
             } else if (blas) {
-                blasGemm(ai, bi, ci, m, n, k);
+                OpenBlas.gemm(ai, bi, ci);
+            } else if (vector) {
+                VectorGemm.gemm(ai, bi, ci);
             } else {
-                JavaGemm.gemm(ai, bi, ci, m, n, k);
+                JavaGemm.gemm(ai, bi, ci, a.shape()[1], b.shape()[2], a.shape()[2]);
             }
         }
-    }
-
-    /** Passes a 2-D operand to BLAS as-is when it is row-major or transposed row-major; copies otherwise. */
-    private static void blasGemm(NDArray a, NDArray b, NDArray c, int m, int n, int k) {
-        a = blasLayout(a);
-        b = blasLayout(b);
-        boolean ta = isTransposed(a);
-        boolean tb = isTransposed(b);
-        int lda = Math.max(1, ta ? a.strides()[1] : a.strides()[0]);
-        int ldb = Math.max(1, tb ? b.strides()[1] : b.strides()[0]);
-        if (lda < (ta ? m : k)) {
-            lda = ta ? m : k;
-        }
-        if (ldb < (tb ? k : n)) {
-            ldb = tb ? k : n;
-        }
-        if (a.dtype() == DType.FLOAT32) {
-            OpenBlas.sgemm(ta, tb, m, n, k, a.storage().floats(), a.offset(), lda, b.storage().floats(), b.offset(), ldb,
-                    c.storage().floats(), c.offset(), n);
-        } else {
-            OpenBlas.dgemm(ta, tb, m, n, k, a.storage().doubles(), a.offset(), lda, b.storage().doubles(), b.offset(), ldb,
-                    c.storage().doubles(), c.offset(), n);
-        }
-    }
-
-    private static boolean isTransposed(NDArray x) {
-        int[] s = x.strides();
-        int[] sh = x.shape();
-        return !(s[1] == 1 || sh[1] == 1) && (s[0] == 1 || sh[0] == 1);
-    }
-
-    private static NDArray blasLayout(NDArray x) {
-        int[] s = x.strides();
-        int[] sh = x.shape();
-        boolean rowMajor = (s[1] == 1 || sh[1] == 1) && s[0] >= sh[1];
-        boolean colMajor = (s[0] == 1 || sh[0] == 1) && s[1] >= sh[0];
-        return rowMajor || colMajor ? x : x.copy();
     }
 
     // ------------------------------------------------------------ softmax and indexing
