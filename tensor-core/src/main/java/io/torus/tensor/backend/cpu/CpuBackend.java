@@ -47,6 +47,11 @@ public final class CpuBackend implements Backend {
         return Storage.allocate(dtype, size);
     }
 
+    @Override
+    public Storage allocateUninitialized(DType dtype, long size) {
+        return Storage.allocateUninitialized(dtype, size);
+    }
+
     // ------------------------------------------------------------ element access for generic paths
 
     private static double load(Storage s, int i) {

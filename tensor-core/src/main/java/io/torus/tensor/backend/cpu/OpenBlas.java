@@ -7,6 +7,7 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.openblas.global.openblas_nolapack;
 
+import java.lang.ref.Reference;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 
@@ -154,6 +155,7 @@ final class OpenBlas {
                 put(x, off + l * stride, l * len, len, fb, db);
             }
         }
+        Reference.reachabilityFence(x); // a contiguous copy read through its bare array (Note [Storage arrays])
         return trans;
     }
 
