@@ -46,6 +46,7 @@ public final class Storage {
         long bytes = (long) n * StoragePool.bytesPerElement(type);
         StoragePool pool = StoragePool.INSTANCE;
         if (!pool.pools(bytes)) {
+            pool.drain(); // so that collected arrays beyond the pool's bound are released soon, not at the next large allocation
             return new Storage(dtype, Device.CPU, newArray(dtype, n), n, false);
         }
         Object data = pool.take(type, n);

@@ -26,7 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * is tracked by a {@link Tracker}: a {@link PhantomReference} to the Storage that also holds the
  * array strongly. Views share their Storage, so while any view lives the Storage is reachable and
  * the tracker stays put. Once the collector finds the Storage unreachable it enqueues the tracker;
- * the next allocation drains the queue into size-exact free lists (at most {@link #MAX_BYTES} in
+ * the next allocation (of any size) drains the queue into size-exact free lists (at most {@link #MAX_BYTES} in
  * all, the oldest evicted first) and takes an array from them.
  *
  * <h2>The contract this relies on (Note [Storage arrays])</h2>
