@@ -44,7 +44,7 @@ public final class Storage {
         int n = (int) size;
         Class<?> type = arrayType(dtype);
         long bytes = (long) n * StoragePool.bytesPerElement(type);
-        StoragePool pool = StoragePool.INSTANCE;
+        StoragePool pool = StoragePool.instance();
         if (!pool.pools(bytes)) {
             pool.drain(); // so that collected arrays beyond the pool's bound are released soon, not at the next large allocation
             return new Storage(dtype, Device.CPU, newArray(dtype, n), n, false);

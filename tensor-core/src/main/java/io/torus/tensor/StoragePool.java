@@ -52,7 +52,19 @@ final class StoragePool {
     static final long MAX_BYTES = Math.min(Long.getLong("torus.storage.pool.maxBytes", 0L),
             Runtime.getRuntime().maxMemory() / 8);
 
-    static final StoragePool INSTANCE = new StoragePool(MIN_BYTES, MAX_BYTES);
+    private static volatile StoragePool instance = new StoragePool(MIN_BYTES, MAX_BYTES);
+
+    /** The pool that {@link Storage#allocateUninitialized} uses. */
+    static StoragePool instance() {
+        return instance;
+    }
+
+    /** Tests: replaces the process-wide pool and returns the previous one. */
+    static StoragePool replaceForTesting(StoragePool pool) {
+        StoragePool previous = instance;
+        instance = pool;
+        return previous;
+    }
 
     /** The phantom reference to a pooled Storage, holding its array for when the Storage is gone. */
     private static final class Tracker extends PhantomReference<Storage> {

@@ -25,6 +25,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * uses its own array length so that the shared pool's free lists do not mix between tests.
  */
 class StoragePoolTest {
+    /** The process-wide pool is off by default; these tests run with one switched on. */
+    private StoragePool previous;
+
+    @org.junit.jupiter.api.BeforeEach
+    void enablePool() {
+        previous = StoragePool.replaceForTesting(new StoragePool(1L << 20, 512L << 20));
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void restorePool() {
+        StoragePool.replaceForTesting(previous);
+    }
     /** Just above the pooling threshold; tests add their own offset. */
     private static final int BASE = (int) (StoragePool.MIN_BYTES / 4) + 1;
     private static final AtomicInteger NEXT = new AtomicInteger();
@@ -37,7 +49,7 @@ class StoragePoolTest {
     private static void gcUntil(BooleanSupplier done) throws InterruptedException {
         for (int i = 0; i < 200; i++) {
             System.gc();
-            StoragePool.INSTANCE.drain();
+            StoragePool.instance().drain();
             if (done.getAsBoolean()) {
                 return;
             }
