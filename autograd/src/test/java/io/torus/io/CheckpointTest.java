@@ -18,6 +18,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CheckpointTest {
+    // Worked out with Python: zlib.crc32(struct.pack('<6fq', 1, 2, 3, 4, 5, 6, 7)) and zlib.crc32 of
+    // '{"__metadata__":{"format":"pt"},"w":{...},"step":{...}}' (the header below without the checksums).
+    private static final String DATA_CRC = "0dc690fa";
+    private static final String HEADER_CRC = "1a4e0243";
 
     @Test
     void save_writesSafetensorsLayout(@TempDir Path dir) throws Exception {
@@ -31,7 +35,11 @@ class CheckpointTest {
         long n = buf.getLong();
         assertEquals(0, n % 8);
         String header = new String(b, 8, (int) n, StandardCharsets.UTF_8).trim();
-        assertEquals("{\"w\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,24]},"
+        // The data CRC-32 is zlib.crc32 of the 32 data bytes below; the header CRC-32 covers the
+        // header as written without the two checksum entries (Note [Checkpoint integrity]).
+        assertEquals("{\"__metadata__\":{\"format\":\"pt\",\"torus.header_crc32\":\"" + HEADER_CRC
+                + "\",\"torus.data_crc32\":\"" + DATA_CRC + "\"},"
+                + "\"w\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,24]},"
                 + "\"step\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[24,32]}}", header);
         assertEquals(8 + n + 32, b.length);
         buf.position(8 + (int) n);
