@@ -7,6 +7,7 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.openblas.global.openblas_nolapack;
 
+import java.nio.Buffer;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 
@@ -97,32 +98,47 @@ final class OpenBlas {
 
     /** {@code c = a · b} for 2-D views {@code [m, k] x [k, n] -> [m, n]} of FLOAT32 or FLOAT64, any strides. */
     static void gemm(NDArray a, NDArray b, NDArray c) {
-        int m = a.shape()[0];
-        int k = a.shape()[1];
-        int n = b.shape()[1];
-        if (m == 0 || n == 0) {
+        gemmBatched(a.unsqueeze(0), b.unsqueeze(0), c.unsqueeze(0));
+    }
+
+    /**
+     * {@code c[i] = a[i] · b[i]} for 3-D views {@code [nb, m, k] x [nb, k, n] -> [nb, m, n]} of
+     * FLOAT32 or FLOAT64, any strides. An operand whose batch stride is 0 (one matrix broadcast
+     * to every batch) is staged once.
+     */
+    static void gemmBatched(NDArray a, NDArray b, NDArray c) {
+        int batch = a.shape()[0];
+        int m = a.shape()[1];
+        int k = a.shape()[2];
+        int n = b.shape()[2];
+        if (batch == 0 || m == 0 || n == 0) {
             return;
         }
+        boolean f32 = a.dtype() == DType.FLOAT32;
         Staging s = STAGING.get();
         try {
-            if (a.dtype() == DType.FLOAT32) {
-                FloatPointer pa = s.floats(0, (long) m * k);
-                FloatPointer pb = s.floats(1, (long) k * n);
-                FloatPointer pc = s.floats(2, (long) m * n);
-                boolean ta = stage(a, s.floatBuffer(0), null);
-                boolean tb = stage(b, s.floatBuffer(1), null);
-                openblas_nolapack.cblas_sgemm(ROW_MAJOR, ta ? TRANS : NO_TRANS, tb ? TRANS : NO_TRANS, m, n, k,
-                        1f, pa, ta ? m : k, pb, tb ? k : n, 0f, pc, n);
-                unstage(s.floatBuffer(2), null, c);
-            } else {
-                DoublePointer pa = s.doubles(0, (long) m * k);
-                DoublePointer pb = s.doubles(1, (long) k * n);
-                DoublePointer pc = s.doubles(2, (long) m * n);
-                boolean ta = stage(a, null, s.doubleBuffer(0));
-                boolean tb = stage(b, null, s.doubleBuffer(1));
-                openblas_nolapack.cblas_dgemm(ROW_MAJOR, ta ? TRANS : NO_TRANS, tb ? TRANS : NO_TRANS, m, n, k,
-                        1d, pa, ta ? m : k, pb, tb ? k : n, 0d, pc, n);
-                unstage(null, s.doubleBuffer(2), c);
+            Pointer pa = s.pointer(f32, 0, (long) m * k);
+            Pointer pb = s.pointer(f32, 1, (long) k * n);
+            Pointer pc = s.pointer(f32, 2, (long) m * n);
+            boolean ta = false;
+            boolean tb = false;
+            for (int i = 0; i < batch; i++) {
+                if (i == 0 || a.strides()[0] != 0) {
+                    ta = stage(a.select(0, i), s.buffer(f32, 0));
+                }
+                if (i == 0 || b.strides()[0] != 0) {
+                    tb = stage(b.select(0, i), s.buffer(f32, 1));
+                }
+                int transA = ta ? TRANS : NO_TRANS;
+                int transB = tb ? TRANS : NO_TRANS;
+                if (f32) {
+                    openblas_nolapack.cblas_sgemm(ROW_MAJOR, transA, transB, m, n, k,
+                            1f, (FloatPointer) pa, ta ? m : k, (FloatPointer) pb, tb ? k : n, 0f, (FloatPointer) pc, n);
+                } else {
+                    openblas_nolapack.cblas_dgemm(ROW_MAJOR, transA, transB, m, n, k,
+                            1d, (DoublePointer) pa, ta ? m : k, (DoublePointer) pb, tb ? k : n, 0d, (DoublePointer) pc, n);
+                }
+                unstage(s.buffer(f32, 2), c.select(0, i));
             }
         } finally {
             s.trim();
@@ -130,11 +146,11 @@ final class OpenBlas {
     }
 
     /**
-     * Copies the 2-D view {@code x} densely into {@code fb} (FLOAT32) or {@code db} (FLOAT64):
+     * Copies the 2-D view {@code x} densely into {@code into} (a FloatBuffer or DoubleBuffer):
      * row-major when its rows are contiguous, else column-major (returns true: BLAS transposes)
      * when its columns are, else through a contiguous copy.
      */
-    private static boolean stage(NDArray x, FloatBuffer fb, DoubleBuffer db) {
+    private static boolean stage(NDArray x, Buffer into) {
         int[] sh = x.shape();
         int[] st = x.strides();
         boolean trans = st[1] != 1 && st[0] == 1;
@@ -148,25 +164,25 @@ final class OpenBlas {
         int stride = trans ? st[1] : st[0];
         int off = x.offset();
         if (stride == len || lines == 1) {
-            put(x, off, 0, lines * len, fb, db);
+            put(x, off, 0, lines * len, into);
         } else {
             for (int l = 0; l < lines; l++) {
-                put(x, off + l * stride, l * len, len, fb, db);
+                put(x, off + l * stride, l * len, len, into);
             }
         }
         return trans;
     }
 
-    private static void put(NDArray x, int from, int to, int count, FloatBuffer fb, DoubleBuffer db) {
-        if (fb != null) {
+    private static void put(NDArray x, int from, int to, int count, Buffer into) {
+        if (into instanceof FloatBuffer fb) {
             fb.put(to, x.storage().floats(), from, count);
         } else {
-            db.put(to, x.storage().doubles(), from, count);
+            ((DoubleBuffer) into).put(to, x.storage().doubles(), from, count);
         }
     }
 
     /** Copies the dense row-major result out of the staging buffer into {@code c}. */
-    private static void unstage(FloatBuffer fb, DoubleBuffer db, NDArray c) {
+    private static void unstage(Buffer from, NDArray c) {
         int[] sh = c.shape();
         int[] st = c.strides();
         int m = sh[0];
@@ -174,24 +190,24 @@ final class OpenBlas {
         if (st[1] == 1 || n == 1) {
             int stride = st[0];
             if (stride == n || m == 1) {
-                get(fb, db, 0, c, c.offset(), m * n);
+                get(from, 0, c, c.offset(), m * n);
             } else {
                 for (int i = 0; i < m; i++) {
-                    get(fb, db, i * n, c, c.offset() + i * stride, n);
+                    get(from, i * n, c, c.offset() + i * stride, n);
                 }
             }
             return;
         }
         NDArray dense = NDArray.empty(c.dtype(), m, n);
-        get(fb, db, 0, dense, 0, m * n);
+        get(from, 0, dense, 0, m * n);
         c.backend().copy(dense, c);
     }
 
-    private static void get(FloatBuffer fb, DoubleBuffer db, int from, NDArray c, int to, int count) {
-        if (fb != null) {
+    private static void get(Buffer staged, int from, NDArray c, int to, int count) {
+        if (staged instanceof FloatBuffer fb) {
             fb.get(from, c.storage().floats(), to, count);
         } else {
-            db.get(from, c.storage().doubles(), to, count);
+            ((DoubleBuffer) staged).get(from, c.storage().doubles(), to, count);
         }
     }
 
@@ -201,6 +217,11 @@ final class OpenBlas {
         private final FloatBuffer[] floatBuffers = new FloatBuffer[3];
         private final DoublePointer[] doubles = new DoublePointer[3];
         private final DoubleBuffer[] doubleBuffers = new DoubleBuffer[3];
+
+        /** Slot {@code slot}'s buffer of at least {@code n} elements, FLOAT32 or FLOAT64. */
+        Pointer pointer(boolean f32, int slot, long n) {
+            return f32 ? floats(slot, n) : doubles(slot, n);
+        }
 
         FloatPointer floats(int slot, long n) {
             if (floats[slot] == null || floats[slot].capacity() < n) {
@@ -220,12 +241,9 @@ final class OpenBlas {
             return doubles[slot];
         }
 
-        FloatBuffer floatBuffer(int slot) {
-            return floatBuffers[slot];
-        }
-
-        DoubleBuffer doubleBuffer(int slot) {
-            return doubleBuffers[slot];
+        /** The buffer view of slot {@code slot}'s pointer, after {@link #pointer} sized it. */
+        Buffer buffer(boolean f32, int slot) {
+            return f32 ? floatBuffers[slot] : doubleBuffers[slot];
         }
 
         /** Frees buffers that grew beyond {@link #KEEP_ELEMENTS}. */
