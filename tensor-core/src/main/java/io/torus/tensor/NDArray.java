@@ -730,6 +730,9 @@ public final class NDArray {
      * A transposed matrix thus reaches BLAS as it is (a transpose flag, not a copy), and a matrix
      * shared by every batch keeps batch stride 0, which lets the backend fold the batches (Note
      * [Folded batches] in {@code MatmulBatches}). Other layouts are copied, as {@code reshape} would.
+     * Before this, {@code reshape} copied every non-contiguous operand: a Linear layer's forward
+     * {@code [64, 784] x [256, 784]^T} measured 2.5-3.4 ms with that strided copy and 1.0-1.7 ms
+     * without (the sgemm alone 0.6-0.9 ms; FLOAT32, 1 thread, medians under load 15-25).
      */
     static NDArray batchView(NDArray x, int nb) {
         int r = x.dim() - 2;

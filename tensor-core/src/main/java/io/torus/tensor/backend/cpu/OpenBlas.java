@@ -33,7 +33,38 @@ import java.nio.FloatBuffer;
  * Copying with {@link FloatBuffer} bulk puts (plain Java) and with JavaCPP's {@code put(float[])}
  * (JNI) cost the same; the former is used. Buffers grow to the largest operand seen and stay,
  * up to {@link #KEEP_ELEMENTS} (2048 x 2048); larger ones are freed after the call, where the
- * product's O(n^3) work dwarfs an allocation.
+ * product's O(n^3) work dwarfs an allocation. {@link #gemmBatched} stages a matrix shared by every
+ * batch (batch stride 0) once; {@code NDArray.matmul} hands transposed and broadcast operands over
+ * as views, so they arrive here with their strides instead of as contiguous copies.
+ *
+ * <p>Note [Where the staged time goes]: one call {@code C = A·B}, n x n FLOAT32, a fresh output as
+ * {@code NDArray.matmul} makes it, each phase timed inside the loop (Sapphire Rapids VM, SkylakeX
+ * kernels, 1 thread, load ~4, median of 10 rounds, us):
+ * <pre>
+ *   n      new float[] out   stage A   stage B   sgemm    copy C out   sgemm alone, off-heap (bound)
+ *   256    28-124            10        10        232      17           229
+ *   512    111-117           78        78        1738     131          1709
+ *   1024   430-815           599       573       13874    539          13616
+ * </pre>
+ * The BLAS call itself runs at the bound; the gap is the three copies and the fresh output, and
+ * they are bound by memory traffic, not by how they are made: on cold data Unsafe.copyMemory (what
+ * the buffer puts use), JNI {@code Get/SetFloatArrayRegion}, 512-bit Vector API loops, 64 KiB
+ * chunks and even heap-to-heap {@code System.arraycopy} all move 7-9 GB/s here (n = 256 to 1024).
+ * An output allocated without zeroing ({@code jdk.internal.misc.Unsafe.allocateUninitializedArray})
+ * saved nothing measurable: the cost of the fresh array is its cold memory, not the zeroing pass.
+ * Splitting the product into row panels so that each staged panel is consumed while cache-hot did
+ * not pay either in a (loaded) trial: OpenBLAS then packs B once per panel. So with operands in Java arrays the
+ * staged product tops out near 0.85-0.9 of the bound at n = 256..1024 on this machine.
+ * Zero-copy needs native memory the GC cannot move: bytedeco's {@code float[]} overloads (and
+ * JNA's direct mapping) use {@code Get<Type>ArrayElements}, which copies all three arrays into
+ * fresh native memory and back (1024^3: 18.8-45 ms against 13.6), and JDK 17's foreign-function
+ * API refuses heap segments. What would reach the bound: off-heap {@code Storage} (operands are
+ * then passed as they are; only the output allocation remains), or a small JNI shim that pins the
+ * arrays with {@code GetPrimitiveArrayCritical} around {@code cblas_sgemm} (a throwaway prototype
+ * came within the noise of the off-heap call at n = 256 and 1024, measured under load; it needs a
+ * C toolchain and per-platform builds, and it blocks every GC for the length of the call, so
+ * a 100 ms product at n = 2048 stalls allocating threads that long), or JDK 22's
+ * {@code Linker.Option.critical(true)}, which accepts heap segments.
  *
  * <p>Threads: {@link IntraOp#threads()} (one unless {@code torus.intraop.threads} or
  * {@code TORUS_NUM_THREADS} says otherwise), through {@code blas_set_num_threads}. OpenBLAS
