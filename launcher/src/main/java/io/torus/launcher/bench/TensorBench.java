@@ -139,7 +139,7 @@ public final class TensorBench {
         }
         out.println("JVM OpenBLAS (bytedeco, used by Torus): core " + blas.coreName() + ", " + blas.threads() + " thread(s); "
                 + blas.config());
-        out.println("Torus matmul: " + (CpuBackend.nativeBlas() ? "native OpenBLAS (float[] operands through JNI)"
+        out.println("Torus matmul: " + (CpuBackend.nativeBlas() ? "native OpenBLAS (heap operands staged into off-heap buffers)"
                 : "pure-Java GEMM (native OpenBLAS did not load)"));
         if (!config.reference()) {
             out.println("PyTorch reference: off (--no-reference)");
