@@ -130,15 +130,14 @@ final class CpuConvolution {
             }
         }
         ws.put(A, a, 0, g.o * kb);
-        Object cols = ws.buffer(COLUMNS, kb * l);
+        ws.reserve(B, kb * l);
         if (bias != null) {
-            ConvWorkspace.fill(cols, k * l, l, 1);
+            ws.fill(B, k * l, l, 1);
         }
         Source src = new Source(ws, x, g);
         Object wide = g.compactOutput() ? null : ws.buffer(WIDE, g.o * l);
         for (int n = 0; n < g.n; n++) {
-            im2col(src.plane(n), src.offset(n), g, cols);
-            ws.put(B, cols, 0, kb * l);
+            im2col(src.plane(n), src.offset(n), g, ws);
             ws.gemm(false, false, g.o, l, kb, false);
             int dst = out.offset() + n * g.outPlane();
             if (wide == null) {
@@ -162,15 +161,14 @@ final class CpuConvolution {
         int k = g.k();
         int kb = k + (gradBias != null ? 1 : 0);
         int l = g.l();
-        Object cols = ws.buffer(COLUMNS, kb * l);
+        ws.reserve(B, kb * l);
         if (gradBias != null) {
-            ConvWorkspace.fill(cols, k * l, l, 1);
+            ws.fill(B, k * l, l, 1);
         }
         Source src = new Source(ws, x, g);
         GradRows rows = new GradRows(ws, A, go, g);
         for (int n = 0; n < g.n; n++) {
-            im2col(src.plane(n), src.offset(n), g, cols);
-            ws.put(B, cols, 0, kb * l);
+            im2col(src.plane(n), src.offset(n), g, ws);
             rows.load(n);
             ws.gemm(false, true, g.o, kb, l, n > 0);
         }
@@ -226,22 +224,29 @@ final class CpuConvolution {
     /**
      * Row {@code (c, kh, kw)} of the column matrix holds, for every output position, the padded
      * input element that tap multiplies; {@code plane} holds the sample's padded planes
-     * {@code [C, Hp, Wp]} from {@code base}.
+     * {@code [C, Hp, Wp]} from {@code base}. The rows go straight into GEMM operand B.
      */
-    private static void im2col(Object plane, int base, Geometry g, Object cols) {
+    private static void im2col(Object plane, int base, Geometry g, ConvWorkspace ws) {
         Conv2dParams p = g.p;
         int l = g.l();
         int row = 0;
+        Object strided = p.strideW() == 1 ? null : ws.buffer(COLUMNS, g.ow);
         for (int c = 0; c < g.c; c++) {
             for (int i = 0; i < g.kh; i++) {
                 for (int j = 0; j < g.kw; j++, row++) {
                     int from = base + (c * g.hp() + i * p.dilationH()) * g.wp() + j * p.dilationW();
                     if (g.wide()) {
-                        System.arraycopy(plane, from, cols, row * l, l);
+                        ws.write(B, row * l, plane, from, l);
                         continue;
                     }
                     for (int r = 0; r < g.oh; r++) {
-                        ConvWorkspace.copy(plane, from + r * p.strideH() * g.wp(), p.strideW(), cols, row * l + r * g.ow, g.ow);
+                        int at = from + r * p.strideH() * g.wp();
+                        if (strided == null) {
+                            ws.write(B, row * l + r * g.ow, plane, at, g.ow);
+                        } else {
+                            ConvWorkspace.copy(plane, at, p.strideW(), strided, 0, g.ow);
+                            ws.write(B, row * l + r * g.ow, strided, 0, g.ow);
+                        }
                     }
                 }
             }
