@@ -42,6 +42,10 @@ import io.torus.comm.transport.Transport;
  * once, before phase 2, for the same reason.
  *
  * Message tags: phase 1 sends chunk c as chunk id c, phase 2 as N + c.
+ *
+ * Reduce-scatter alone (ProcessGroup.reduceScatter) is phase 1 shifted by one chunk: rank r
+ * starts by sending chunk (r - 1), so that it ends owning chunk r, which is what the caller wants
+ * from rank r. Same messages, same cost (N - 1)/N S, same determinism.
  */
 final class RingAllReduce {
     private static final int REDUCE_SCATTER = 0;
@@ -50,14 +54,16 @@ final class RingAllReduce {
     private final Transport transport;
     private final Ring ring;
     private final long seq;
-    private final float[] data;
+    private final Object data;
     private final int offset;
     private final ChunkPlan plan;
     private final ReduceOp op;
-    private final float[] scratch;
+    private final Object scratch;
+    /** 0: rank r ends phase 1 owning chunk r + 1 (all-reduce); 1: owning chunk r (reduce-scatter). */
+    private final int shift;
 
-    private RingAllReduce(Transport transport, long seq, float[] data, int offset, int length, ReduceOp op,
-                          float[] scratch) {
+    private RingAllReduce(Transport transport, long seq, Object data, int offset, int length, ReduceOp op,
+                          Object scratch, int shift) {
         this.transport = transport;
         this.ring = Ring.of(transport);
         this.seq = seq;
@@ -66,31 +72,41 @@ final class RingAllReduce {
         this.plan = new ChunkPlan(length, ring.size());
         this.op = op;
         this.scratch = scratch;
+        this.shift = shift;
     }
 
     /**
      * Reduces {@code data[offset, offset + length)} across all ranks, in place.
      *
-     * @param scratch at least {@code ceil(length / worldSize)} floats, overwritten
+     * @param scratch at least {@code ceil(length / worldSize)} elements of data's type, overwritten
      */
-    static void run(Transport transport, long seq, float[] data, int offset, int length, ReduceOp op, float[] scratch) {
-        new RingAllReduce(transport, seq, data, offset, length, op, scratch).run();
+    static void run(Transport transport, long seq, Object data, int offset, int length, ReduceOp op, Object scratch) {
+        RingAllReduce ring = new RingAllReduce(transport, seq, data, offset, length, op, scratch, 0);
+        ring.reduceScatter();
+        ring.allGather();
     }
 
-    private void run() {
-        reduceScatter();
-        allGather();
+    /**
+     * Phase 1 only, arranged so that rank r ends with chunk r of {@code new ChunkPlan(length,
+     * worldSize)} fully reduced (AVG divided) in place; the other chunks of {@code data} are left
+     * holding partial results.
+     *
+     * @param scratch at least {@code ceil(length / worldSize)} elements of data's type, overwritten
+     */
+    static void reduceScatter(Transport transport, long seq, Object data, int offset, int length, ReduceOp op,
+                              Object scratch) {
+        new RingAllReduce(transport, seq, data, offset, length, op, scratch, 1).reduceScatter();
     }
 
     private void reduceScatter() {
         for (int step = 0; step < ring.size() - 1; step++) {
-            int outgoing = ring.minus(step);     // own chunk at step 0, then the one just folded
-            int incoming = ring.minus(step + 1);
+            int outgoing = ring.minus(step + shift);     // own chunk at step 0, then the one just folded
+            int incoming = ring.minus(step + shift + 1);
             send(REDUCE_SCATTER, outgoing);
             receive(REDUCE_SCATTER, incoming, scratch, 0);
             Reductions.accumulate(op, data, offset + plan.offset(incoming), scratch, 0, plan.length(incoming));
         }
-        int owned = ring.minus(-1);
+        int owned = ring.minus(shift - 1);
         Reductions.finish(op, data, offset + plan.offset(owned), plan.length(owned), ring.size());
     }
 
@@ -107,7 +123,7 @@ final class RingAllReduce {
         transport.send(ring.right(), tag(phase, chunk), data, offset + plan.offset(chunk), plan.length(chunk));
     }
 
-    private void receive(int phase, int chunk, float[] into, int at) {
+    private void receive(int phase, int chunk, Object into, int at) {
         transport.receive(ring.left(), tag(phase, chunk), into, at, plan.length(chunk));
     }
 
