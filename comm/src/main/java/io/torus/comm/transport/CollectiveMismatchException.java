@@ -33,7 +33,7 @@ public class CollectiveMismatchException extends IllegalStateException {
         if (expectedLength != actualLength) {
             throw new CollectiveMismatchException("rank " + receiver + " expected " + expectedLength + " elements for "
                     + expected + " from rank " + sender + " but received " + actualLength
-                    + ": every rank must pass tensors with the same number of elements");
+                    + ": every rank must issue the same collectives, in the same order, on tensors with the same number of elements");
         }
     }
 }
