@@ -1,6 +1,7 @@
 package io.torus.nn;
 
 import io.torus.autograd.Tensor;
+import io.torus.autograd.functions.LinearAlgebra;
 import io.torus.autograd.functions.Losses;
 import io.torus.autograd.functions.Normalization;
 import io.torus.tensor.DType;
@@ -83,8 +84,7 @@ public final class F {
     // ------------------------------------------------------------------ layers
 
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
-        Tensor y = x.matmul(weight.t());
-        return bias == null ? y : y.add(bias);
+        return LinearAlgebra.linear(x, weight, bias);
     }
 
     public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias) {

@@ -136,6 +136,32 @@ final class FastPaths {
         return true;
     }
 
+    /** {@code out = alpha·a + beta·b} when all three are contiguous runs of one floating dtype. */
+    static boolean axpby(double alpha, NDArray a, double beta, NDArray b, NDArray out) {
+        DType dt = out.dtype();
+        long n = out.numel();
+        if (!enabled || !floating(dt) || a.dtype() != dt || b.dtype() != dt || period(out) != n || period(a) != n
+                || period(b) != n) {
+            return n == 0;
+        }
+        Object x = a.storage().array();
+        Object y = b.storage().array();
+        Object z = out.storage().array();
+        int ox = a.offset();
+        int oy = b.offset();
+        int oz = out.offset();
+        split(n, GRAIN, (from, to) -> {
+            if (z instanceof float[] f) {
+                FloatKernels.axpby(to - from, (float) alpha, (float[]) x, ox + from, (float) beta, (float[]) y, oy + from, f,
+                        oz + from);
+            } else {
+                DoubleKernels.axpby(to - from, alpha, (double[]) x, ox + from, beta, (double[]) y, oy + from, (double[]) z,
+                        oz + from);
+            }
+        });
+        return true;
+    }
+
     /** One unit-stride run of a binary op on float[] or double[] arrays. */
     static void run(BinaryOp op, int n, Object x, int ox, Object y, int oy, Object z, int oz) {
         if (z instanceof float[] f) {

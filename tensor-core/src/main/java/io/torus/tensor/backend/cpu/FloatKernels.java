@@ -87,6 +87,13 @@ final class FloatKernels {
         }
     }
 
+    /** {@code z[oz + i] = alpha * x[ox + i] + beta * y[oy + i]}, each product rounded (no fused multiply-add). */
+    static void axpby(int n, float alpha, float[] x, int ox, float beta, float[] y, int oy, float[] z, int oz) {
+        for (int i = 0; i < n; i++) {
+            z[oz + i] = alpha * x[ox + i] + beta * y[oy + i];
+        }
+    }
+
     /** {@code z[oz + i] = x[ox + i] op s}, or {@code s op x[ox + i]} when {@code scalarFirst}. */
     static void binaryScalar(BinaryOp op, int n, float[] x, int ox, float s, boolean scalarFirst, float[] z, int oz) {
         switch (op) {
