@@ -280,6 +280,10 @@ public final class F {
                     + " got a 0-dim tensor");
         }
         int classDim = logits.dim() == 1 ? 0 : 1;
+        if (logits.dim() == 2 && target.dtype() == DType.INT64 && weight == null && reduction != Reduction.NONE
+                && logits.dtype().isFloatingPoint()) {
+            return Losses.crossEntropy(logits, target, ignoreIndex, reduction == Reduction.MEAN);
+        }
         if (!target.dtype().isFloatingPoint()) {
             return nllLoss(logits.logSoftmax(classDim), target, weight, ignoreIndex, reduction);
         }
