@@ -1,6 +1,7 @@
 package io.torus.nn;
 
 import io.torus.autograd.Tensor;
+import io.torus.autograd.functions.LinearAlgebra;
 import io.torus.autograd.functions.Losses;
 import io.torus.autograd.functions.Normalization;
 import io.torus.tensor.DType;
@@ -83,8 +84,7 @@ public final class F {
     // ------------------------------------------------------------------ layers
 
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
-        Tensor y = x.matmul(weight.t());
-        return bias == null ? y : y.add(bias);
+        return LinearAlgebra.linear(x, weight, bias);
     }
 
     public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias) {
@@ -280,6 +280,10 @@ public final class F {
                     + " got a 0-dim tensor");
         }
         int classDim = logits.dim() == 1 ? 0 : 1;
+        if (logits.dim() == 2 && target.dtype() == DType.INT64 && weight == null && reduction != Reduction.NONE
+                && logits.dtype().isFloatingPoint()) {
+            return Losses.crossEntropy(logits, target, ignoreIndex, reduction == Reduction.MEAN);
+        }
         if (!target.dtype().isFloatingPoint()) {
             return nllLoss(logits.logSoftmax(classDim), target, weight, ignoreIndex, reduction);
         }

@@ -2,7 +2,6 @@ package io.torus.optim;
 
 import io.torus.nn.Parameter;
 import io.torus.tensor.NDArray;
-import io.torus.tensor.op.BinaryOp;
 
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -89,13 +88,18 @@ public class SGD extends Optimizer {
         return STATE;
     }
 
+    /**
+     * The rule above in place, one pass per line through {@link NDArray#axpby_} (no temporaries
+     * unless weight decay or Nesterov needs a modified gradient); bit for bit the result of the
+     * composite ops, whose products and sums round the same way.
+     */
     @Override
     protected void update(Parameter p, NDArray grad, ParamGroup group, Map<String, NDArray> state) {
         double momentum = group.get("momentum");
         double weightDecay = group.get("weight_decay");
         NDArray d = grad;
         if (weightDecay != 0) {
-            d = d.add(p.data().binary(BinaryOp.MUL, weightDecay));
+            d = grad.copy().axpby_(1, p.data(), weightDecay);
         }
         if (momentum != 0) {
             NDArray buf = state.get("momentum_buffer");
@@ -103,11 +107,15 @@ public class SGD extends Optimizer {
                 buf = d.copy();
                 state.put("momentum_buffer", buf);
             } else {
-                buf.binary_(BinaryOp.MUL, momentum).binary_(BinaryOp.ADD, d.binary(BinaryOp.MUL, 1 - group.get("dampening")));
+                buf.axpby_(momentum, d, 1 - group.get("dampening"));
             }
-            d = group.flag("nesterov") ? d.add(buf.binary(BinaryOp.MUL, momentum)) : buf;
+            if (group.flag("nesterov")) {
+                d = (d == grad ? grad.copy() : d).axpby_(1, buf, momentum);
+            } else {
+                d = buf;
+            }
         }
-        p.data().binary_(BinaryOp.SUB, d.binary(BinaryOp.MUL, group.lr()));
+        p.data().axpby_(1, d, -group.lr());
     }
 
     /** Settings by name; anything not set keeps PyTorch's default (lr 0.001, the rest 0 / false). */

@@ -33,6 +33,26 @@ class LayersTest {
     }
 
     @Test
+    void linear_gradientsAccumulateOverTwoBackwardPassesAndStayPrivate() {
+        Linear layer = new Linear(3, 2);
+        Tensor x = Tensor.of(new float[][] {{1, 2, 3}, {-1, 0.5f, 2}});
+        layer.call(x).pow(2).sum().backward();
+        float[] once = layer.weight().grad().data().toFloatArray();
+        float[] bias = layer.bias().grad().data().toFloatArray();
+        Tensor firstGrad = layer.weight().grad();
+        layer.call(x).pow(2).sum().backward(); // adds in place into the kept (stolen) first gradient
+        float[] twice = layer.weight().grad().data().toFloatArray();
+        for (int i = 0; i < once.length; i++) {
+            assertEquals(2 * once[i], twice[i], 1e-5, "weight grad element " + i);
+        }
+        assertEquals(2 * bias[0], layer.bias().grad().data().toFloatArray()[0], 1e-5);
+        assertSame(firstGrad.data().storage(), layer.weight().grad().data().storage());
+        assertTrue(layer.weight().grad().data().storage() != layer.bias().grad().data().storage());
+        assertArrayEquals(new int[] {2, 3}, layer.weight().grad().shape());
+        assertTrue(layer.weight().grad().data().isContiguous());
+    }
+
+    @Test
     void conv2d_forwardByHand() {
         // out[i][j] = x[i][j] + 2 x[i][j+1] + 3 x[i+1][j] + 4 x[i+1][j+1] + 0.5
         Tensor y = conv2x2(1, 0).call(x3x3());

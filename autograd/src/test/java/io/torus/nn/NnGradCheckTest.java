@@ -62,6 +62,18 @@ class NnGradCheckTest {
         cases.add(new Case("double backward batchNorm eval", in -> secondOrder(in, ins -> F.batchNorm(ins.get(0),
                 constant(45, -0.5, 0.5, 2), constant(46, 0.5, 2, 2), ins.get(1), ins.get(2), false, 0.1, 1e-5)),
                 List.of(leaf(47, -2, 2, 4, 2), leaf(48, 0.5, 1.5, 2), leaf(49, -1, 1, 2))));
+        cases.add(new Case("linear [N, in] fused with bias", in -> F.linear(in.get(0), in.get(1), in.get(2)),
+                List.of(leaf(50, -1, 1, 4, 3), leaf(51, -1, 1, 5, 3), leaf(52, -1, 1, 5))));
+        cases.add(new Case("linear [N, in] fused without bias", in -> F.linear(in.get(0), in.get(1), null),
+                List.of(leaf(53, -1, 1, 4, 3), leaf(54, -1, 1, 2, 3))));
+        cases.add(new Case("linear [B, N, in] composed", in -> F.linear(in.get(0), in.get(1), in.get(2)),
+                List.of(leaf(55, -1, 1, 2, 3, 4), leaf(56, -1, 1, 2, 4), leaf(57, -1, 1, 2))));
+        cases.add(new Case("double backward linear", in -> secondOrder(in, ins -> F.linear(ins.get(0), ins.get(1),
+                ins.get(2))), List.of(leaf(58, -1, 1, 3, 4), leaf(59, -1, 1, 2, 4), leaf(60, -1, 1, 2))));
+        cases.add(new Case("double backward crossEntropy mean with an ignored target", in -> secondOrder(in,
+                ins -> F.crossEntropy(ins.get(0), longs(new int[] {3}, 1, -100, 3))), List.of(leaf(62, -2, 2, 3, 4))));
+        cases.add(new Case("double backward crossEntropy sum", in -> secondOrder(in, ins -> F.crossEntropy(ins.get(0),
+                longs(new int[] {3}, 1, 0, 3), Reduction.SUM)), List.of(leaf(63, -2, 2, 3, 4))));
         cases.add(new Case("leakyRelu slope 0.2", in -> F.leakyRelu(in.get(0), 0.2), List.of(leaf(13, -1, 1, 4, 5))));
         cases.add(new Case("softmax dim 1", in -> F.softmax(in.get(0), 1), List.of(leaf(14, -2, 2, 3, 4))));
         cases.add(new Case("logSoftmax dim 0", in -> F.logSoftmax(in.get(0), 0), List.of(leaf(15, -2, 2, 3, 4))));
@@ -89,6 +101,8 @@ class NnGradCheckTest {
                     longs(new int[] {4}, 2, -100, 0, 2), constant(33, 0.5, 2, 3), -100, r), List.of(leaf(34, -3, 0, 4, 3))));
             cases.add(new Case("crossEntropy " + r, in -> F.crossEntropy(in.get(0), longs(new int[] {3}, 1, 0, 3), r),
                     List.of(leaf(35, -2, 2, 3, 4))));
+            cases.add(new Case("crossEntropy with an ignored target " + r, in -> F.crossEntropy(in.get(0),
+                    longs(new int[] {4}, 2, -100, 0, 2), null, -100, r), List.of(leaf(61, -2, 2, 4, 3))));
             cases.add(new Case("crossEntropy [N, C, d] with weight " + r, in -> F.crossEntropy(in.get(0),
                     longs(new int[] {2, 2}, 1, 0, 2, 2), constant(36, 0.5, 2, 3), -100, r), List.of(leaf(37, -2, 2, 2, 3, 2))));
             cases.add(new Case("crossEntropy class probabilities " + r, in -> F.crossEntropy(in.get(0), in.get(1), null, -100,

@@ -583,6 +583,27 @@ public final class NDArray {
         return binary_(op, scalarLike(scalar));
     }
 
+    /**
+     * {@code this = alpha·this + beta·other}, in place, in one pass (BLAS's axpby; see
+     * {@link Backend#axpby}): {@code other} broadcasts to this shape and is converted to this
+     * floating-point dtype. Optimizers use it to update state and parameters without temporaries.
+     */
+    public NDArray axpby_(double alpha, NDArray other, double beta) {
+        if (!dtype().isFloatingPoint()) {
+            throw new IllegalArgumentException("axpby_: expected a floating-point array, got " + dtype() + " " + Shape.str(shape));
+        }
+        int[] s = Shape.broadcast(shape, other.shape, "axpby_");
+        if (!Arrays.equals(s, shape)) {
+            throw new IllegalArgumentException("axpby_: output with shape " + Shape.str(shape)
+                    + " doesn't match the broadcast shape " + Shape.str(s));
+        }
+        NDArray b = other.to(dtype()).expand(shape);
+        backend().axpby(alpha, this, beta, b, this);
+        keepAlive(b);
+        storage.bumpVersion();
+        return this;
+    }
+
     /** A 0-d array holding {@code v} in the dtype a binary op between this array and the scalar {@code v} computes in. */
     public NDArray scalarLike(double v) {
         return scalar(v, TypePromotion.resultType(this, v));

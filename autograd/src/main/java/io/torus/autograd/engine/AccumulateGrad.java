@@ -36,11 +36,20 @@ public final class AccumulateGrad extends Node {
 
     @Override
     protected Tensor[] backward(Tensor[] gradOutputs) {
-        Tensor g = gradOutputs[0];
+        return accumulate(gradOutputs[0], false);
+    }
+
+    /**
+     * Adds {@code g} into the leaf's gradient. {@code owned}: nothing else holds {@code g} (Note
+     * [Stolen gradients] in {@link Engine}), so a first gradient in the leaf's layout is kept
+     * instead of copied.
+     */
+    Tensor[] accumulate(Tensor g, boolean owned) {
         Tensor old = variable.grad();
         if (old == null) {
             // keep the graph of g only when it is being differentiated again (createGraph)
-            variable.setGrad(GradMode.isEnabled() ? g : Tensor.wrap(g.data().copy()));
+            boolean steal = owned && g.data().isContiguous() && g.dtype() == variable.dtype();
+            variable.setGrad(GradMode.isEnabled() ? g : Tensor.wrap(steal ? g.data() : g.data().copy()));
         } else if (GradMode.isEnabled()) {
             variable.setGrad(old.add(g));
         } else {

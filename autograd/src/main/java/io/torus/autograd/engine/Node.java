@@ -109,6 +109,16 @@ public abstract class Node implements GradFn {
         return Collections.unmodifiableList(fns);
     }
 
+    /**
+     * Whether every gradient {@link #backward} returns is a fresh array that nothing else holds:
+     * not an incoming gradient passed through, not a saved tensor, not a view of one, and no two
+     * of them the same. The engine then lets {@link AccumulateGrad} keep such a gradient instead
+     * of copying it (Note [Stolen gradients] in {@link Engine}). Off unless a node says so.
+     */
+    protected boolean freshGradients() {
+        return false;
+    }
+
     /** Gradients of the inputs from the gradients of the outputs (never null for a single output). */
     protected abstract Tensor[] backward(Tensor[] gradOutputs);
 
@@ -145,6 +155,17 @@ public abstract class Node implements GradFn {
         List<UnaryOperator<Tensor>> list = preHooks.get(outputNr);
         list.add(hook);
         return () -> list.remove(hook);
+    }
+
+    final boolean hasPreHooks() {
+        if (preHooks != null) {
+            for (List<UnaryOperator<Tensor>> l : preHooks) {
+                if (!l.isEmpty()) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     final void runPreHooks(Tensor[] grads) {

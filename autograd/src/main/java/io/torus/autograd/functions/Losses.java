@@ -29,6 +29,15 @@ import java.util.Arrays;
  * loss's true derivative is {@code 1/2 - t}: logits of exactly zero (a zero-initialised head) would
  * get the wrong gradient. The fused backward is {@code sigmoid(x) lw - posWeight t}.</li>
  * </ul>
+ *
+ * <p>Note [Fused cross-entropy]: the common case of a classifier's loss, logits {@code [N, C]},
+ * INT64 targets {@code [N]}, no class weights, mean or sum, is one node
+ * ({@link #crossEntropy(Tensor, Tensor, long, boolean)}) instead of the nine the composite records
+ * (log-softmax, gather, squeeze, mul, neg, sum, div and their index and weight constants). Its
+ * gradient is {@code (softmax(x) - onehot(t)) · g / total} on the rows whose target is not
+ * ignored, from the log-probabilities kept from the forward; under {@code createGraph} the same
+ * formula is evaluated with differentiable ops on a log-softmax recomputed from the saved logits,
+ * so the gradient has a graph of its own (double backward), as the composite's did.
  */
 public final class Losses {
     private Losses() {
@@ -45,6 +54,46 @@ public final class Losses {
         Tensor result = Tensor.fromOp(out, n, 0);
         n.result = n.save(result);
         return result;
+    }
+
+    /**
+     * Cross-entropy of logits {@code [N, C]} against INT64 class targets {@code [N]} without class
+     * weights: the mean (or sum) over the targets that are not {@code ignoreIndex} of
+     * {@code -logSoftmax(x)[n, t[n]]}; NaN as the mean of no targets, as PyTorch's. One node (Note
+     * [Fused cross-entropy]).
+     */
+    public static Tensor crossEntropy(Tensor logits, Tensor target, long ignoreIndex, boolean mean) {
+        if (logits.dim() != 2) {
+            throw new IllegalArgumentException("crossEntropy: the fused form takes logits [N, C], got "
+                    + Shape.str(logits.shape()));
+        }
+        checkNll(logits, target, null);
+        int rows = logits.shape()[0];
+        int classes = logits.shape()[1];
+        long[] t = target.data().toLongArray();
+        NDArray logp = logits.data().logSoftmax(1);
+        double sum = 0;
+        int counted = 0;
+        for (int i = 0; i < rows; i++) {
+            if (t[i] == ignoreIndex) {
+                continue;
+            }
+            if (t[i] < 0 || t[i] >= classes) {
+                throw new IllegalArgumentException("nllLoss: target " + t[i] + " is out of bounds for " + classes
+                        + " classes (input " + Shape.str(logits.shape()) + ", valid targets 0.." + (classes - 1)
+                        + " or the ignore index " + ignoreIndex + ")");
+            }
+            sum -= logp.getDouble((long) i * classes + t[i]);
+            counted++;
+        }
+        double total = mean ? counted : 1;
+        NDArray out = NDArray.scalar(mean ? sum / total : sum, logits.dtype());
+        if (!Graph.needsGrad(logits)) {
+            return Tensor.wrap(out);
+        }
+        CrossEntropyBackward0 n = new CrossEntropyBackward0(t, ignoreIndex, total, logp);
+        n.logits = n.save(logits);
+        return Graph.record(n, out, logits);
     }
 
     /**
@@ -243,6 +292,63 @@ public final class Losses {
     /** {@code 1 + (posWeight - 1) t}. */
     private static Tensor logWeight(Tensor t, Tensor posWeight) {
         return t.mul(posWeight.sub(1)).add(1);
+    }
+
+    /** d/dx = (softmax(x) - onehot(t)) · g / total on rows with a target, 0 on ignored rows. */
+    static final class CrossEntropyBackward0 extends Node {
+        private final long[] target;
+        private final long ignoreIndex;
+        private final double total;
+        private final NDArray logp;
+        SavedTensor logits;
+
+        CrossEntropyBackward0(long[] target, long ignoreIndex, double total, NDArray logp) {
+            this.target = target;
+            this.ignoreIndex = ignoreIndex;
+            this.total = total;
+            this.logp = logp;
+        }
+
+        @Override
+        public String name() {
+            return "CrossEntropyLossBackward0";
+        }
+
+        @Override
+        protected boolean freshGradients() {
+            return true;
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor[] g) {
+            Tensor x = logits.unpack();
+            int rows = x.shape()[0];
+            int classes = x.shape()[1];
+            if (GradMode.isEnabled()) { // createGraph: differentiable in x and in g
+                double[] onehot = new double[rows * classes];
+                double[] keep = new double[rows];
+                for (int i = 0; i < rows; i++) {
+                    if (target[i] != ignoreIndex) {
+                        onehot[i * classes + (int) target[i]] = 1;
+                        keep[i] = 1;
+                    }
+                }
+                Tensor d = x.logSoftmax(1).exp().sub(Tensor.wrap(NDArray.of(onehot, rows, classes).to(x.dtype())))
+                        .mul(Tensor.wrap(NDArray.of(keep, rows, 1).to(x.dtype())));
+                return new Tensor[] {d.mul(g[0].div(total))};
+            }
+            NDArray d = logp.unary(io.torus.tensor.op.UnaryOp.EXP);
+            for (int i = 0; i < rows; i++) {
+                if (target[i] == ignoreIndex) {
+                    d.narrow(0, i, 1).fill_(0);
+                } else {
+                    long at = (long) i * classes + target[i];
+                    d.setDouble(at, d.getDouble(at) - 1);
+                }
+            }
+            d.binary_(io.torus.tensor.op.BinaryOp.MUL, g[0].item() / total);
+            return new Tensor[] {Tensor.wrap(d)};
+        }
     }
 
     static final class LogSoftmaxBackward0 extends Node {

@@ -43,6 +43,19 @@ public interface Backend {
     /** {@code a} and {@code b} already have {@code out}'s shape (possibly with zero strides). */
     void binary(BinaryOp op, NDArray a, NDArray b, NDArray out);
 
+    /**
+     * {@code out = alpha·a + beta·b} elementwise, PyTorch's {@code add(a, b, alpha)} with a scale on
+     * both sides (BLAS's axpby): the fused update of optimizers ({@code buf = m·buf + g},
+     * {@code p = p - lr·buf}) without temporaries. {@code a}, {@code b} and {@code out} share one
+     * floating-point dtype and out's shape (zero strides where broadcast); {@code out} may alias
+     * {@code a}. The scalars are rounded to the dtype and each product rounded before the sum (no
+     * fused multiply-add), so the result equals the composite below bit for bit.
+     */
+    default void axpby(double alpha, NDArray a, double beta, NDArray b, NDArray out) {
+        NDArray r = a.binary(BinaryOp.MUL, alpha).binary(BinaryOp.ADD, b.binary(BinaryOp.MUL, beta));
+        copy(r, out);
+    }
+
     /** Reduces the dims flagged in {@code dims}; {@code out} has x's shape with those dims set to 1. */
     void reduce(ReduceOp op, NDArray x, boolean[] dims, NDArray out);
 

@@ -212,6 +212,39 @@ public abstract class BackendContractTest {
         assertClose(expected, toHost(a), DType.FLOAT32, "a += 10");
     }
 
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"FLOAT32", "FLOAT64"})
+    void axpby_contiguousTransposedAndBroadcastIntoTheFirstOperand(DType dt) {
+        NDArray hostA = random(6, dt, 3, 4);
+        NDArray hostB = random(7, dt, 4, 3).transpose(0, 1);
+        NDArray hostRow = random(8, dt, 4);
+        double[] a = values(hostA);
+        double[] b = values(hostB);
+        double[] row = values(hostRow);
+        double alpha = 0.9;
+        double beta = -0.01;
+        NDArray out = deviceEmpty(dt, 3, 4);
+        backend().axpby(alpha, toDevice(hostA), beta, toDevice(hostA.copy()), out);
+        double[] expected = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            expected[i] = dt == DType.FLOAT32 ? (float) alpha * (float) a[i] + (float) beta * (float) a[i] : alpha * a[i] + beta * a[i];
+        }
+        assertClose(expected, toHost(out), dt, "axpby contiguous " + dt);
+        NDArray inPlace = toDevice(hostA);
+        backend().axpby(alpha, inPlace, beta, toDevice(hostB.contiguous()).transpose(0, 1).transpose(0, 1), inPlace);
+        backend().axpby(1, inPlace, 2, toDevice(hostRow).expand(3, 4), inPlace);
+        for (int i = 0; i < a.length; i++) {
+            expected[i] = alpha * a[i] + beta * b[i] + 2 * row[i % 4];
+        }
+        assertClose(expected, toHost(inPlace), dt, "axpby in place with a broadcast row " + dt);
+        NDArray transposedOut = deviceEmpty(dt, 4, 3).transpose(0, 1);
+        backend().axpby(alpha, toDevice(hostA), beta, toDevice(hostB), transposedOut);
+        for (int i = 0; i < a.length; i++) {
+            expected[i] = alpha * a[i] + beta * b[i];
+        }
+        assertClose(expected, toHost(transposedOut), dt, "axpby into a transposed output " + dt);
+    }
+
     @Test
     void binary_int64IsExact() {
         long big = (1L << 60) + 1;

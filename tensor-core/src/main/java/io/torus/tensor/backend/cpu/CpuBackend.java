@@ -208,6 +208,13 @@ public final class CpuBackend implements Backend {
         });
     }
 
+    @Override
+    public void axpby(double alpha, NDArray a, double beta, NDArray b, NDArray out) {
+        if (!FastPaths.axpby(alpha, a, beta, b, out)) {
+            Backend.super.axpby(alpha, a, beta, b, out);
+        }
+    }
+
     /** INT64 operands in exact long arithmetic (doubles would lose bits above 2^53). */
     private static void binaryInt64(BinaryOp op, NDArray a, NDArray b, NDArray out) {
         long[] x = a.storage().longs();

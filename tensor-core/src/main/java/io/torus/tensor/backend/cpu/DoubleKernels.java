@@ -61,6 +61,17 @@ final class DoubleKernels {
         }
     }
 
+    /** {@code z[oz + i] = alpha * x[ox + i] + beta * y[oy + i]}, each product rounded (no fused multiply-add). */
+    static void axpby(int n, double alpha, double[] x, int ox, double beta, double[] y, int oy, double[] z, int oz) {
+        if (VECTOR) {
+            VectorKernels.axpby(n, alpha, x, ox, beta, y, oy, z, oz);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            z[oz + i] = alpha * x[ox + i] + beta * y[oy + i];
+        }
+    }
+
     static void binaryScalar(BinaryOp op, int n, double[] x, int ox, double s, boolean scalarFirst, double[] z, int oz) {
         switch (op) {
             case ADD -> {

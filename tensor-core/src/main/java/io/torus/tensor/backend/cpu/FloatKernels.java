@@ -43,6 +43,11 @@ final class FloatKernels {
 
     /** {@code z[oz + i] = x[ox + i] op y[oy + i]} for {@code i < n}. */
     static void binary(BinaryOp op, int n, float[] x, int ox, float[] y, int oy, float[] z, int oz) {
+        if (VECTOR && n >= VectorKernels.floatLanes() && (op == BinaryOp.ADD || op == BinaryOp.SUB || op == BinaryOp.MUL
+                || op == BinaryOp.DIV)) {
+            VectorKernels.arithmetic(op, n, x, ox, y, oy, z, oz);
+            return;
+        }
         switch (op) {
             case ADD -> {
                 for (int i = 0; i < n; i++) {
@@ -87,8 +92,24 @@ final class FloatKernels {
         }
     }
 
+    /** {@code z[oz + i] = alpha * x[ox + i] + beta * y[oy + i]}, each product rounded (no fused multiply-add). */
+    static void axpby(int n, float alpha, float[] x, int ox, float beta, float[] y, int oy, float[] z, int oz) {
+        if (VECTOR) {
+            VectorKernels.axpby(n, alpha, x, ox, beta, y, oy, z, oz);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            z[oz + i] = alpha * x[ox + i] + beta * y[oy + i];
+        }
+    }
+
     /** {@code z[oz + i] = x[ox + i] op s}, or {@code s op x[ox + i]} when {@code scalarFirst}. */
     static void binaryScalar(BinaryOp op, int n, float[] x, int ox, float s, boolean scalarFirst, float[] z, int oz) {
+        if (VECTOR && n >= VectorKernels.floatLanes() && (op == BinaryOp.ADD || op == BinaryOp.MUL
+                || (!scalarFirst && (op == BinaryOp.SUB || op == BinaryOp.DIV)))) {
+            VectorKernels.arithmeticScalar(op, n, x, ox, s, z, oz);
+            return;
+        }
         switch (op) {
             case ADD -> {
                 for (int i = 0; i < n; i++) {

@@ -77,6 +77,16 @@ final class SelectionKernels {
         int[] ii = il == null ? index.storage().ints() : null;
         boolean float32 = x.dtype() == DType.FLOAT32;
         forEachRow(new NDArray[] {index, out, base}, (n, o, s) -> {
+            if (s[0] == 0 && s[1] == 1 && s[2] == 1) {
+                // one index for the whole row (index_select of rows: a batch): one block copy
+                long idx = il != null ? il[o[0]] : ii[o[0]];
+                if (idx < 0 || idx >= size) {
+                    throw new IllegalArgumentException("gather: index " + idx + " is out of bounds for dimension " + dim
+                            + " with size " + size);
+                }
+                System.arraycopy(src, o[2] + (int) idx * along, dst, o[1], n);
+                return;
+            }
             for (int i = 0; i < n; i++) {
                 int at = o[0] + i * s[0];
                 long idx = il != null ? il[at] : ii[at];

@@ -65,6 +65,109 @@ final class VectorKernels {
 
     // ------------------------------------------------------------------------ binary
 
+    // Note [Vectorized arithmetic]: C2 vectorizes z[oz + i] = x[ox + i] + y[oy + i] only when it can
+    // prove that z does not overlap x or y at a shifted offset, which it cannot for three
+    // variable offsets into arrays that may be the same one (every in-place op: b.add_(g),
+    // buf = m·buf + g): then it runs scalar. Measured on 200,704 floats, hot in L2 (Sapphire Rapids
+    // VM, 1 thread, medians): axpby in place 56 us scalar, 16 us with these loops; add_ 55 us. Lane
+    // by lane these are the same IEEE operations as the scalar loops (a multiply, then an add: no
+    // fused multiply-add), so the results are bit for bit the same. Operands never overlap except
+    // exactly (out aliasing an input at the same offset), where whole-vector loads before the store
+    // change nothing.
+
+    /** {@code z[i] = x[i] op y[i]} for ADD, SUB, MUL and DIV (Note [Vectorized arithmetic]). */
+    static void arithmetic(io.torus.tensor.op.BinaryOp op, int n, float[] x, int ox, float[] y, int oy, float[] z, int oz) {
+        int bound = FS.loopBound(n);
+        int i = 0;
+        switch (op) {
+            case ADD -> {
+                for (; i < bound; i += FL) {
+                    FloatVector.fromArray(FS, x, ox + i).add(FloatVector.fromArray(FS, y, oy + i)).intoArray(z, oz + i);
+                }
+            }
+            case SUB -> {
+                for (; i < bound; i += FL) {
+                    FloatVector.fromArray(FS, x, ox + i).sub(FloatVector.fromArray(FS, y, oy + i)).intoArray(z, oz + i);
+                }
+            }
+            case MUL -> {
+                for (; i < bound; i += FL) {
+                    FloatVector.fromArray(FS, x, ox + i).mul(FloatVector.fromArray(FS, y, oy + i)).intoArray(z, oz + i);
+                }
+            }
+            case DIV -> {
+                for (; i < bound; i += FL) {
+                    FloatVector.fromArray(FS, x, ox + i).div(FloatVector.fromArray(FS, y, oy + i)).intoArray(z, oz + i);
+                }
+            }
+            default -> throw new IllegalArgumentException("not arithmetic: " + op);
+        }
+        for (; i < n; i++) {
+            z[oz + i] = op.apply(x[ox + i], y[oy + i]);
+        }
+    }
+
+    /** {@code z[i] = x[i] op s} for ADD, SUB, MUL and DIV by a scalar (Note [Vectorized arithmetic]). */
+    static void arithmeticScalar(io.torus.tensor.op.BinaryOp op, int n, float[] x, int ox, float s, float[] z, int oz) {
+        FloatVector vs = FloatVector.broadcast(FS, s);
+        int bound = FS.loopBound(n);
+        int i = 0;
+        switch (op) {
+            case ADD -> {
+                for (; i < bound; i += FL) {
+                    FloatVector.fromArray(FS, x, ox + i).add(vs).intoArray(z, oz + i);
+                }
+            }
+            case SUB -> {
+                for (; i < bound; i += FL) {
+                    FloatVector.fromArray(FS, x, ox + i).sub(vs).intoArray(z, oz + i);
+                }
+            }
+            case MUL -> {
+                for (; i < bound; i += FL) {
+                    FloatVector.fromArray(FS, x, ox + i).mul(vs).intoArray(z, oz + i);
+                }
+            }
+            case DIV -> {
+                for (; i < bound; i += FL) {
+                    FloatVector.fromArray(FS, x, ox + i).div(vs).intoArray(z, oz + i);
+                }
+            }
+            default -> throw new IllegalArgumentException("not arithmetic: " + op);
+        }
+        for (; i < n; i++) {
+            z[oz + i] = op.apply(x[ox + i], s);
+        }
+    }
+
+    /** {@code z[i] = alpha * x[i] + beta * y[i]}, each product rounded (Note [Vectorized arithmetic]). */
+    static void axpby(int n, float alpha, float[] x, int ox, float beta, float[] y, int oy, float[] z, int oz) {
+        FloatVector va = FloatVector.broadcast(FS, alpha);
+        FloatVector vb = FloatVector.broadcast(FS, beta);
+        int bound = FS.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += FL) {
+            FloatVector.fromArray(FS, x, ox + i).mul(va).add(FloatVector.fromArray(FS, y, oy + i).mul(vb)).intoArray(z, oz + i);
+        }
+        for (; i < n; i++) {
+            z[oz + i] = alpha * x[ox + i] + beta * y[oy + i];
+        }
+    }
+
+    /** The FLOAT64 twin of {@link #axpby(int, float, float[], int, float, float[], int, float[], int)}. */
+    static void axpby(int n, double alpha, double[] x, int ox, double beta, double[] y, int oy, double[] z, int oz) {
+        DoubleVector va = DoubleVector.broadcast(DS, alpha);
+        DoubleVector vb = DoubleVector.broadcast(DS, beta);
+        int bound = DS.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += DL) {
+            DoubleVector.fromArray(DS, x, ox + i).mul(va).add(DoubleVector.fromArray(DS, y, oy + i).mul(vb)).intoArray(z, oz + i);
+        }
+        for (; i < n; i++) {
+            z[oz + i] = alpha * x[ox + i] + beta * y[oy + i];
+        }
+    }
+
     /** {@code z[i] = y[i] > 0 ? x[i] : 0}: relu's backward pass (C2 does not vectorize the select). */
     static void reluBackward(int n, float[] x, int ox, float[] y, int oy, float[] z, int oz) {
         FloatVector zero = FloatVector.zero(FS);

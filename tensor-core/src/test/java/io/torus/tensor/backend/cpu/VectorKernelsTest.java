@@ -25,6 +25,51 @@ class VectorKernelsTest {
     }
 
     @Test
+    void arithmeticAndAxpby_bitForBitTheScalarLoopsAlsoInPlace() {
+        Random r = new Random(5);
+        float[] special = {0, -0f, 1, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE, 3e38f};
+        for (int n : LENGTHS) {
+            float[] x = new float[n + 3];
+            float[] y = new float[n + 3];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = i % 7 == 0 ? special[r.nextInt(special.length)] : (float) r.nextGaussian();
+                y[i] = i % 5 == 0 ? special[r.nextInt(special.length)] : (float) r.nextGaussian();
+            }
+            for (io.torus.tensor.op.BinaryOp op : new io.torus.tensor.op.BinaryOp[] {io.torus.tensor.op.BinaryOp.ADD,
+                    io.torus.tensor.op.BinaryOp.SUB, io.torus.tensor.op.BinaryOp.MUL, io.torus.tensor.op.BinaryOp.DIV}) {
+                float[] vec = new float[n + 2];
+                VectorKernels.arithmetic(op, n, x, 1, y, 3, vec, 2);
+                float[] sc = new float[n + 2];
+                VectorKernels.arithmeticScalar(op, n, x, 1, 0.37f, sc, 2);
+                for (int i = 0; i < n; i++) {
+                    assertEquals(Float.floatToIntBits(op.apply(x[1 + i], y[3 + i])), Float.floatToIntBits(vec[2 + i]),
+                            op + " n=" + n + " i=" + i);
+                    assertEquals(Float.floatToIntBits(op.apply(x[1 + i], 0.37f)), Float.floatToIntBits(sc[2 + i]),
+                            op + " scalar n=" + n + " i=" + i);
+                }
+            }
+            float[] inPlace = x.clone();
+            VectorKernels.axpby(n, 0.9f, inPlace, 1, -0.01f, y, 2, inPlace, 1);
+            for (int i = 0; i < n; i++) {
+                assertEquals(Float.floatToIntBits(0.9f * x[1 + i] + -0.01f * y[2 + i]), Float.floatToIntBits(inPlace[1 + i]),
+                        "axpby n=" + n + " i=" + i);
+            }
+            double[] dx = new double[n];
+            double[] dy = new double[n];
+            for (int i = 0; i < n; i++) {
+                dx[i] = x[i];
+                dy[i] = r.nextGaussian();
+            }
+            double[] dz = new double[n];
+            VectorKernels.axpby(n, 0.9, dx, 0, -0.01, dy, 0, dz, 0);
+            for (int i = 0; i < n; i++) {
+                assertEquals(Double.doubleToLongBits(0.9 * dx[i] + -0.01 * dy[i]), Double.doubleToLongBits(dz[i]),
+                        "double axpby n=" + n + " i=" + i);
+            }
+        }
+    }
+
+    @Test
     void maxPool2x2_picksTheSameTapAsTheScalarScan() {
         assumeTrue(VectorKernels.gathers(), "no 8-lane float vectors");
         Random r = new Random(8);
