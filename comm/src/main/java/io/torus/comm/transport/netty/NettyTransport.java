@@ -236,14 +236,15 @@ public final class NettyTransport implements Transport {
             do {
                 int n = Math.min(perFragment, length - sent);
                 Chunk chunk = Chunk.copyOf(tag.seq(), tag.chunk(), sent, length, src, offset + sent, n, ch.alloc());
-                ChannelFuture written = ch.write(chunk).addListener(writeFailure(l, peer));
                 sent += n;
-                if (++fragments % FRAGMENTS_IN_FLIGHT == 0) {
-                    ch.flush();
+                boolean pause = ++fragments % FRAGMENTS_IN_FLIGHT == 0;
+                // One task for the event loop per flush point (write + flush would be two wake-ups).
+                ChannelFuture written = (sent == length || pause ? ch.writeAndFlush(chunk) : ch.write(chunk))
+                        .addListener(writeFailure(l, peer));
+                if (pause && sent < length) {
                     awaitWritten(l, peer, written, context);
                 }
             } while (sent < length);
-            ch.flush();
         } catch (PeerLostException e) {
             l.fail(e.lostRank(), e.reason());
             throw e;
