@@ -21,7 +21,8 @@ def worker(rank, world, sizes, iters, port):
     for mib in sizes:
         t = torch.ones(mib * (1 << 20) // 4, dtype=torch.float32)
         n_iter = max(3, min(iters, 2048 // mib))
-        dist.all_reduce(t)  # warm-up
+        for _ in range(max(3, 256 // mib)):  # warm-up, as many as CommBench.warmups
+            dist.all_reduce(t)
         times = []
         for _ in range(n_iter):
             dist.barrier()

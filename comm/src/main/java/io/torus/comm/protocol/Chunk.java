@@ -6,6 +6,8 @@ import io.netty.util.ReferenceCounted;
 import io.torus.comm.transport.Elements;
 import io.torus.tensor.DType;
 
+import java.nio.ByteBuffer;
+
 /**
  * One fragment of the data that a collective sends in one step. A transport splits a message of
  * {@code total} elements into fragments of at most {@link Frame#MAX_CHUNK_BYTES} bytes; each
@@ -66,15 +68,36 @@ public record Chunk(long seq, int chunk, DType dtype, int offset, int total, Byt
         return payload.readableBytes() / Elements.byteSize(dtype);
     }
 
-    /** Copies this fragment's elements into {@code dst} (an array of this dtype) from {@code dstOffset}; does not release. */
+    /**
+     * Copies this fragment's elements into {@code dst} (an array of this dtype) from
+     * {@code dstOffset}; does not release. The payload may be a view of several network buffers
+     * (see {@link Frame#newDecoder()}): each is copied straight into {@code dst}, and an element cut
+     * in two by a buffer boundary is put together in an 8-byte carry.
+     */
     public void readInto(Object dst, int dstOffset) {
         int bytes = payload.readableBytes();
+        int size = Elements.byteSize(dtype);
         if (payload.nioBufferCount() == 1) {
-            Elements.read(payload.nioBuffer(payload.readerIndex(), bytes), dst, dstOffset, elements());
-        } else {
-            byte[] heap = new byte[bytes];
-            payload.getBytes(payload.readerIndex(), heap);
-            Elements.read(java.nio.ByteBuffer.wrap(heap), dst, dstOffset, elements());
+            Elements.read(payload.nioBuffer(payload.readerIndex(), bytes), dst, dstOffset, bytes / size);
+            return;
+        }
+        int at = dstOffset;
+        ByteBuffer carry = ByteBuffer.allocate(size);
+        for (ByteBuffer part : payload.nioBuffers(payload.readerIndex(), bytes)) {
+            if (carry.position() > 0) {
+                while (carry.hasRemaining() && part.hasRemaining()) {
+                    carry.put(part.get());
+                }
+                if (carry.hasRemaining()) {
+                    continue;
+                }
+                Elements.read(carry.flip(), dst, at++, 1);
+                carry.clear();
+            }
+            int whole = part.remaining() / size;
+            Elements.read(part, dst, at, whole);
+            at += whole;
+            carry.put(part);
         }
     }
 

@@ -34,7 +34,7 @@ import java.util.regex.Pattern;
  * Bus bandwidth follows nccl-tests: 2 (N - 1)/N x bytes / time, the traffic each link of a ring
  * carries, so figures for different N compare directly with the link speed (iperf3 loopback).
  * Time: the median over iterations of the slowest rank's all-reduce (each iteration starts after a
- * barrier), float32 tensors of S MiB.
+ * barrier), float32 tensors of S MiB, after warmups(S) untimed ones.
  */
 public final class CommBench {
     private static final Pattern GLOO = Pattern.compile("GLOO ranks=(\\d+) mib=(\\d+) seconds=([0-9.]+) busbw_gbs=([0-9.]+)");
@@ -158,6 +158,15 @@ public final class CommBench {
         return String.join(",", Arrays.stream(values).mapToObj(Integer::toString).toList());
     }
 
+    /**
+     * Untimed all-reduces before each size: at least 256 MiB or 3, the same count on every rank (and
+     * in gloo_allreduce.py). A single one left the JIT compiling the Netty and copy paths during
+     * the timed iterations, a few seconds of CPU per worker JVM on two cores.
+     */
+    static int warmups(int mib) {
+        return Math.max(3, 256 / Math.max(1, mib));
+    }
+
     /** A worker: args SIZES_MIB ITERS; the job from TORUS_*; rank 0 prints one TORUS line per size. */
     public static void main(String[] args) {
         int[] sizes = Arrays.stream(args[0].split(",")).mapToInt(Integer::parseInt).toArray();
@@ -168,7 +177,9 @@ public final class CommBench {
             for (int mib : sizes) {
                 Tensor t = Tensor.zeros((int) ((long) mib * (1 << 20) / Float.BYTES));
                 int count = Math.max(3, Math.min(iters, 2048 / mib));
-                pg.allReduce(t, ReduceOp.SUM); // warm-up
+                for (int w = 0; w < warmups(mib); w++) {
+                    pg.allReduce(t, ReduceOp.SUM);
+                }
                 double[] times = new double[count];
                 for (int k = 0; k < count; k++) {
                     pg.barrier();

@@ -2,7 +2,6 @@ package io.torus.comm.transport.netty;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -54,6 +53,8 @@ public final class NettyTransport implements Transport {
     /** Fragments a send may have queued before it waits for the socket to take them (bounds pooled memory). */
     private static final int FRAGMENTS_IN_FLIGHT = 4;
     private static final long RECONNECT_DELAY_MILLIS = 100;
+    /** Idle buffer bytes kept per size class (see {@link SlabAllocator}): a ring step's fragments in flight. */
+    private static final int IDLE_SLAB_BYTES = 32 << 20;
 
     /**
      * Tunables, all with defaults that can be overridden by system properties.
@@ -95,6 +96,7 @@ public final class NettyTransport implements Transport {
 
     private final Options options;
     private final EventLoopGroup group;
+    private final SlabAllocator alloc = new SlabAllocator(IDLE_SLAB_BYTES);
     private final Channel server;
     /** Completes in {@link #connect}; accepted connections wait on it to learn who their peers are. */
     private final CompletableFuture<Links> links = new CompletableFuture<>();
@@ -109,7 +111,7 @@ public final class NettyTransport implements Transport {
                     .group(group)
                     .channel(EventLoops.serverChannel())
                     .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                    .childOption(ChannelOption.ALLOCATOR, alloc)
                     // Data arrives in 1 MiB frames: let a read grow to a whole frame instead of 64 KiB.
                     .childOption(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(4096, 65536, 1 << 20))
                     .childHandler(new TorusChannelInitializer(() -> HandshakeHandler.accepting(links)))
@@ -174,7 +176,7 @@ public final class NettyTransport implements Transport {
                 .group(group)
                 .channel(EventLoops.socketChannel())
                 .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .option(ChannelOption.ALLOCATOR, alloc)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
                 .handler(new TorusChannelInitializer(() -> HandshakeHandler.connecting(l, l.right)));
         connectRight(bootstrap, l, rightAddress, deadline);
@@ -236,14 +238,15 @@ public final class NettyTransport implements Transport {
             do {
                 int n = Math.min(perFragment, length - sent);
                 Chunk chunk = Chunk.copyOf(tag.seq(), tag.chunk(), sent, length, src, offset + sent, n, ch.alloc());
-                ChannelFuture written = ch.write(chunk).addListener(writeFailure(l, peer));
                 sent += n;
-                if (++fragments % FRAGMENTS_IN_FLIGHT == 0) {
-                    ch.flush();
+                boolean pause = ++fragments % FRAGMENTS_IN_FLIGHT == 0;
+                // One task for the event loop per flush point (write + flush would be two wake-ups).
+                ChannelFuture written = (sent == length || pause ? ch.writeAndFlush(chunk) : ch.write(chunk))
+                        .addListener(writeFailure(l, peer));
+                if (pause && sent < length) {
                     awaitWritten(l, peer, written, context);
                 }
             } while (sent < length);
-            ch.flush();
         } catch (PeerLostException e) {
             l.fail(e.lostRank(), e.reason());
             throw e;

@@ -1,6 +1,7 @@
 package io.torus.comm.transport.netty;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -78,6 +79,33 @@ class WireFormatTest {
         }
         assertNull(reader.readInbound());
         assertTrue(!writer.finish() && !reader.finish());
+    }
+
+    /** The decoder hands out payloads that span several socket reads; elements may be cut by a boundary. */
+    @Test
+    void chunk_readIntoAcrossBufferBoundaries() {
+        List<Object> arrays = List.of(new float[] {1.5f, -2f, Float.NaN, 7e-30f, 3}, new double[] {Math.PI, -0.0, 1e300},
+                new long[] {Long.MIN_VALUE, 7, -1}, new int[] {-1, Integer.MAX_VALUE, 5, 6}, new boolean[] {true, false, true});
+        for (Object array : arrays) {
+            int n = Elements.length(array);
+            Chunk whole = Chunk.copyOf(0, 0, 0, n, array, 0, n, PooledByteBufAllocator.DEFAULT);
+            for (int step = 1; step <= 11; step++) {
+                CompositeByteBuf parts = Unpooled.compositeBuffer();
+                ByteBuf bytes = whole.payload();
+                for (int at = 0; at < bytes.readableBytes(); at += step) {
+                    int len = Math.min(step, bytes.readableBytes() - at);
+                    parts.addComponent(true, Unpooled.directBuffer(len).writeBytes(bytes, at, len));
+                }
+                Chunk split = new Chunk(0, 0, whole.dtype(), 0, n, parts);
+                Object back = Elements.newArray(whole.dtype(), n + 2);
+                split.readInto(back, 1);
+                Object expected = Elements.newArray(whole.dtype(), n + 2);
+                System.arraycopy(array, 0, expected, 1, n);
+                assertTrue(Objects.deepEquals(new Object[] {expected}, new Object[] {back}), whole.dtype() + " in parts of " + step);
+                split.release();
+            }
+            whole.release();
+        }
     }
 
     @Test
