@@ -26,6 +26,10 @@ final class JobsCommand implements Callable<Integer> {
             out.printf("  %-" + width + "s  %s%s%n", b.name(), b.description(), missing);
         }
         out.println();
+        out.println("Arguments of the built-in jobs (after JOB):");
+        out.println("  " + BuiltinJobs.COMMON_ARGS);
+        out.println("Each writes metrics.csv, metrics.png, a checkpoint per epoch and model.safetensors to the run directory.");
+        out.println();
         out.println("Any other JOB is the fully qualified name of a class implementing " + TrainingJob.class.getName()
                 + ", on the classpath or in --jar.");
         out.flush();
