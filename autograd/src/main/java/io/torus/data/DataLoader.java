@@ -48,6 +48,24 @@ public final class DataLoader implements Iterable<Batch> {
 
     @Override
     public Iterator<Batch> iterator() {
+        return iterator(0);
+    }
+
+    /**
+     * The batches of one pass from batch {@code first} on: the sampler is walked in full (so its
+     * order, and whatever it draws from a generator, is that of a whole pass) but the first
+     * {@code first} batches are not assembled. Resumes an epoch at a
+     * {@link io.torus.io.TrainingCheckpoint#samplerPosition()}.
+     */
+    public Iterable<Batch> fromBatch(int first) {
+        if (first < 0 || first > size()) {
+            throw new IllegalArgumentException("DataLoader.fromBatch: batch " + first + " is outside 0.." + size()
+                    + " (this loader has " + size() + " batches per pass)");
+        }
+        return () -> iterator(first);
+    }
+
+    private Iterator<Batch> iterator(int first) {
         List<long[]> plan = new ArrayList<>();
         List<Long> current = new ArrayList<>();
         for (int i : sampler) {
@@ -60,6 +78,7 @@ public final class DataLoader implements Iterable<Batch> {
         if (!current.isEmpty() && !dropLast) {
             plan.add(current.stream().mapToLong(Long::longValue).toArray());
         }
+        plan = plan.subList(Math.min(first, plan.size()), plan.size());
         return prefetch == 0 ? plan.stream().map(this::assemble).iterator() : new Prefetcher(plan);
     }
 
