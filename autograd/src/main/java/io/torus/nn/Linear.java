@@ -15,14 +15,17 @@ public class Linear extends Module {
         if (in <= 0 || out <= 0) {
             throw new IllegalArgumentException("Linear(" + in + ", " + out + "): feature counts must be positive");
         }
-        double bound = 1 / Math.sqrt(in);
         this.weight = registerParameter("weight", new Parameter(Tensor.zeros(out, in)));
-        Init.uniform_(weight, -bound, bound);
-        if (bias) {
-            this.bias = registerParameter("bias", new Parameter(Tensor.zeros(out)));
-            Init.uniform_(this.bias, -bound, bound);
-        } else {
-            this.bias = null;
+        this.bias = bias ? registerParameter("bias", new Parameter(Tensor.zeros(out))) : null;
+        resetParameters();
+    }
+
+    /** Re-draws the weight (Kaiming-uniform, a=√5, i.e. U(±1/√in)) and the bias (U(±1/√in)), as PyTorch's. */
+    public void resetParameters() {
+        Init.kaimingUniform_(weight, Math.sqrt(5), FanMode.FAN_IN, "leaky_relu");
+        if (bias != null) {
+            double bound = 1 / Math.sqrt(Init.fans(weight).fanIn());
+            Init.uniform_(bias, -bound, bound);
         }
     }
 
@@ -37,5 +40,10 @@ public class Linear extends Module {
     @Override
     public Tensor forward(Tensor x) {
         return F.linear(x, weight, bias);
+    }
+
+    @Override
+    protected String extraRepr() {
+        return "in_features=" + weight.shape()[1] + ", out_features=" + weight.shape()[0] + ", bias=" + pyBool(bias != null);
     }
 }

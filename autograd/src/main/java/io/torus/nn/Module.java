@@ -25,23 +25,60 @@ public abstract class Module {
     private final Map<String, Parameter> parameters = new LinkedHashMap<>();
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
     private final Map<String, Module> modules = new LinkedHashMap<>();
-    private final List<BiConsumer<Module, Tensor>> forwardHooks = new ArrayList<>();
+    private final List<ForwardPreHook> forwardPreHooks = new ArrayList<>();
+    private final List<ForwardHook> forwardHooks = new ArrayList<>();
     private boolean training = true;
+
+    /** A hook run after {@link #forward} by {@link #call}; it may return a replacement output, or null to keep it. */
+    @FunctionalInterface
+    public interface ForwardHook {
+        Tensor apply(Module module, Tensor input, Tensor output);
+    }
+
+    /** A hook run before {@link #forward} by {@link #call}; it may return a replacement input, or null to keep it. */
+    @FunctionalInterface
+    public interface ForwardPreHook {
+        Tensor apply(Module module, Tensor input);
+    }
 
     public abstract Tensor forward(Tensor input);
 
-    /** Runs {@link #forward} and then the forward hooks (which see the output). */
+    /**
+     * Runs the forward pre-hooks, {@link #forward} and the forward hooks, in registration order, as
+     * calling a PyTorch module does. Containers call their children through this; calling
+     * {@code forward} directly skips the hooks.
+     */
     public final Tensor call(Tensor input) {
+        for (ForwardPreHook h : List.copyOf(forwardPreHooks)) {
+            Tensor replaced = h.apply(this, input);
+            input = replaced == null ? input : replaced;
+        }
         Tensor out = forward(input);
-        for (BiConsumer<Module, Tensor> h : forwardHooks) {
-            h.accept(this, out);
+        for (ForwardHook h : List.copyOf(forwardHooks)) {
+            Tensor replaced = h.apply(this, input, out);
+            out = replaced == null ? out : replaced;
         }
         return out;
     }
 
+    /** Registers a hook that sees this module and the output of each {@link #call}. */
     public io.torus.autograd.Hook registerForwardHook(BiConsumer<Module, Tensor> hook) {
+        return registerForwardHook((m, in, out) -> {
+            hook.accept(m, out);
+            return null;
+        });
+    }
+
+    /** Registers a hook that sees this module, the input and the output of each {@link #call}, and may replace the output. */
+    public io.torus.autograd.Hook registerForwardHook(ForwardHook hook) {
         forwardHooks.add(hook);
         return () -> forwardHooks.remove(hook);
+    }
+
+    /** Registers a hook that sees this module and the input of each {@link #call} before forward, and may replace the input. */
+    public io.torus.autograd.Hook registerForwardPreHook(ForwardPreHook hook) {
+        forwardPreHooks.add(hook);
+        return () -> forwardPreHooks.remove(hook);
     }
 
     protected <P extends Parameter> P registerParameter(String name, P p) {
@@ -112,10 +149,19 @@ public abstract class Module {
         m.modules.forEach((n, c) -> collect(prefix.isEmpty() ? n : prefix + "." + n, c, out));
     }
 
-    /** Parameters and buffers by dotted name (the tensors themselves, not copies). */
+    /**
+     * Parameters and buffers by dotted name (the tensors themselves, not copies), in PyTorch's
+     * order: module by module, depth first, each module's parameters and then its buffers
+     * ({@code 0.weight, 0.bias, 1.weight, 1.bias, 1.running_mean, ...}). A parameter shared by two
+     * modules appears under both names, as in PyTorch.
+     */
     public Map<String, Tensor> stateDict() {
-        Map<String, Tensor> out = new LinkedHashMap<>(namedParameters());
-        out.putAll(namedBuffers());
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        namedModules().forEach((prefix, m) -> {
+            String dot = prefix.isEmpty() ? "" : prefix + ".";
+            m.parameters.forEach((n, p) -> out.put(dot + n, p));
+            m.buffers.forEach((n, b) -> out.put(dot + n, b));
+        });
         return out;
     }
 
@@ -192,6 +238,32 @@ public abstract class Module {
             }
         }
         return this;
+    }
+
+    /** {@code True} or {@code False}, as PyTorch prints booleans in {@link #extraRepr()}. */
+    protected static String pyBool(boolean b) {
+        return b ? "True" : "False";
+    }
+
+    /** The layer's settings for {@link #toString()}, as PyTorch's {@code extra_repr}; empty by default. */
+    protected String extraRepr() {
+        return "";
+    }
+
+    /** PyTorch's module print: {@code Name(extra)}, or with children one per line, {@code (name): child}. */
+    @Override
+    public String toString() {
+        String name = getClass().getSimpleName();
+        String extra = extraRepr();
+        if (modules.isEmpty()) {
+            return name + "(" + extra + ")";
+        }
+        StringBuilder sb = new StringBuilder(name).append('(');
+        if (!extra.isEmpty()) {
+            sb.append("\n  ").append(extra);
+        }
+        modules.forEach((n, m) -> sb.append("\n  (").append(n).append("): ").append(m.toString().replace("\n", "\n  ")));
+        return sb.append("\n)").toString();
     }
 
     /** Number of parameter elements. */
