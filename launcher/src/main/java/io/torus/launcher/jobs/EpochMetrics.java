@@ -13,6 +13,7 @@ import java.util.Locale;
  * one row per epoch, rewritten whole (temp file and rename) after every epoch.
  *
  * @param epoch            1-based
+ * @param lr               the learning rate during the epoch
  * @param trainLoss        mean training loss over the epoch's batches (the model changing as it goes)
  * @param trainAccuracy    fraction of training rows predicted right as they were trained on
  * @param testLoss         mean loss on the test set after the epoch
@@ -20,23 +21,26 @@ import java.util.Locale;
  * @param seconds          wall time of the epoch's training steps (evaluation not included)
  * @param samplesPerSecond training rows of all ranks per second
  */
-record EpochMetrics(int epoch, double trainLoss, double trainAccuracy, double testLoss, double testAccuracy,
+record EpochMetrics(int epoch, double lr, double trainLoss, double trainAccuracy, double testLoss, double testAccuracy,
                     double seconds, double samplesPerSecond) {
 
-    static final String CSV_HEADER = "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds,samples_per_second";
+    static final String CSV_HEADER = "epoch,lr,train_loss,train_accuracy,test_loss,test_accuracy,seconds,samples_per_second";
 
     String csvRow() {
-        return String.format(Locale.ROOT, "%d,%.6f,%.6f,%.6f,%.6f,%.3f,%.1f", epoch, trainLoss, trainAccuracy, testLoss,
+        return String.format(Locale.ROOT, "%d,%.6g,%.6f,%.6f,%.6f,%.6f,%.3f,%.1f", epoch, lr, trainLoss, trainAccuracy, testLoss,
                 testAccuracy, seconds, samplesPerSecond);
     }
 
     static EpochMetrics parse(String row) {
         String[] f = row.split(",");
-        if (f.length != 7) {
-            throw new IllegalArgumentException("metrics row '" + row + "': expected 7 fields (" + CSV_HEADER + ")");
+        if (f.length != 8) {
+            throw new IllegalArgumentException("metrics row '" + row + "': expected 8 fields (" + CSV_HEADER + ")");
         }
-        return new EpochMetrics(Integer.parseInt(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[2]),
-                Double.parseDouble(f[3]), Double.parseDouble(f[4]), Double.parseDouble(f[5]), Double.parseDouble(f[6]));
+        double[] v = new double[8];
+        for (int i = 1; i < 8; i++) {
+            v[i] = Double.parseDouble(f[i]);
+        }
+        return new EpochMetrics(Integer.parseInt(f[0]), v[1], v[2], v[3], v[4], v[5], v[6], v[7]);
     }
 
     static void writeCsv(Path file, List<EpochMetrics> rows) throws IOException {

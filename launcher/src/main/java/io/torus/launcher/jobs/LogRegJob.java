@@ -18,7 +18,7 @@ import java.util.Arrays;
  */
 public final class LogRegJob implements TrainingJob {
     static final String NAME = "logreg";
-    static final TrainArgs.Defaults DEFAULTS = new TrainArgs.Defaults(3, 64, 0.01, 0.9);
+    static final TrainArgs.Defaults DEFAULTS = new TrainArgs.Defaults(3, 64, 0.01, 0.9, TrainArgs.Schedule.CONSTANT);
 
     @Override
     public void run(JobContext ctx) throws Exception {

@@ -11,7 +11,7 @@ import io.torus.data.TensorDataset;
  */
 public final class MnistCnnJob implements TrainingJob {
     static final String NAME = "mnist-cnn";
-    static final TrainArgs.Defaults DEFAULTS = new TrainArgs.Defaults(3, 64, 0.05, 0.9);
+    static final TrainArgs.Defaults DEFAULTS = new TrainArgs.Defaults(3, 64, 0.02, 0.9, TrainArgs.Schedule.COSINE);
 
     @Override
     public void run(JobContext ctx) throws Exception {

@@ -15,7 +15,7 @@ import io.torus.nn.Sequential;
  */
 public final class MnistMlpJob implements TrainingJob {
     static final String NAME = "mnist-mlp";
-    static final TrainArgs.Defaults DEFAULTS = new TrainArgs.Defaults(3, 64, 0.05, 0.9);
+    static final TrainArgs.Defaults DEFAULTS = new TrainArgs.Defaults(3, 64, 0.05, 0.9, TrainArgs.Schedule.CONSTANT);
 
     @Override
     public void run(JobContext ctx) throws Exception {

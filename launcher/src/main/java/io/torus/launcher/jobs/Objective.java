@@ -23,19 +23,9 @@ enum Objective {
      * logit, right when the logit's sign gives the label.
      */
     BINARY_LOGITS {
-        /**
-         * {@code −mean(y·log σ(x) + (1 − y)·log(1 − σ(x)))}, PyTorch's
-         * {@code binary_cross_entropy_with_logits}, computed as the log-softmax of the two logits
-         * {@code [0, x]}: {@code log(1 − σ(x))} and {@code log σ(x)} without overflow for any x,
-         * and a backward that gives exactly {@code σ(x) − y} (the shorter
-         * {@code max(x, 0) − x·y + log(1 + exp(−|x|))} has the wrong subgradient at x = 0).
-         */
         @Override
         Tensor loss(Tensor output, Tensor target) {
-            Tensor logP = Tensor.cat(1, Tensor.zerosLike(output), output).logSoftmax(1);
-            Tensor positive = logP.narrow(1, 1, 1).mul(target);
-            Tensor negative = logP.narrow(1, 0, 1).mul(target.neg().add(1));
-            return positive.add(negative).mean().neg();
+            return F.binaryCrossEntropyWithLogits(output, target);
         }
 
         @Override

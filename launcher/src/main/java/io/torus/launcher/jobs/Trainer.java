@@ -10,9 +10,13 @@ import io.torus.data.Batch;
 import io.torus.data.DataLoader;
 import io.torus.data.TensorDataset;
 import io.torus.io.Checkpoint;
+import io.torus.io.TrainingCheckpoint;
 import io.torus.launcher.agent.Agent;
 import io.torus.nn.Module;
 import io.torus.optim.SGD;
+import io.torus.optim.lr.CosineAnnealingLR;
+import io.torus.optim.lr.LRScheduler;
+import io.torus.tensor.Generator;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -32,7 +36,7 @@ import java.util.function.Supplier;
  *       directory ({@link EpochMetrics}, {@link MetricsPlot}); on a terminal it also shows a
  *       progress bar during the epoch ({@link Progress});</li>
  *   <li>local rank 0 of each machine writes the training checkpoint (model, optimizer state,
- *       epochs done, steps, RNG state) to the run directory ({@link TrainingState}).</li>
+ *       epoch, step, RNG state) to the run directory ({@link TrainingCheckpoint}).</li>
  * </ul>
  * At the end rank 0 writes {@code model.safetensors}.
  *
@@ -48,6 +52,8 @@ final class Trainer {
     static final String METRICS_CSV = "metrics.csv";
     static final String METRICS_PNG = "metrics.png";
     static final String MODEL = "model.safetensors";
+    /** The training checkpoint ({@link TrainingCheckpoint}), rewritten after every epoch. */
+    static final String CHECKPOINT = "checkpoint.safetensors";
 
     /** Rows per forward pass when evaluating: bounds the memory of the test pass. */
     private static final int EVAL_CHUNK = 1000;
@@ -84,22 +90,21 @@ final class Trainer {
         Tensor.manualSeed(args.seed());
         Module model = factory.get();
         SGD opt = new SGD(model.parameters(), args.lr(), args.momentum());
+        LRScheduler schedule = args.schedule() == TrainArgs.Schedule.COSINE ? new CosineAnnealingLR(opt, args.epochs()) : null;
 
         List<EpochMetrics> history = new ArrayList<>();
-        TrainingState state = new TrainingState(0, 0);
-        Path checkpoint = TrainingState.file(runDir);
+        Path checkpoint = runDir.resolve(CHECKPOINT);
+        int start = 0;
+        long step = 0;
         boolean restarted = !"0".equals(System.getenv().getOrDefault(Agent.RESTART_COUNT, "0"));
         if (args.resume() || (restarted && Files.exists(checkpoint))) {
-            state = TrainingState.load(checkpoint, model, opt);
-            if (state.epochsDone() > args.epochs()) {
-                throw new IllegalArgumentException(job + ": --resume: " + checkpoint + " holds " + state.epochsDone()
-                        + " epochs, more than --epochs " + args.epochs());
-            }
-            int done = state.epochsDone();
+            TrainingCheckpoint ck = resume(checkpoint, model, opt, schedule);
+            start = ck.epoch();
+            step = ck.step();
+            int done = start;
             history.addAll(EpochMetrics.readCsv(runDir.resolve(METRICS_CSV)).stream().filter(m -> m.epoch() <= done).toList());
-            log("resuming from " + checkpoint + ": " + done + " epochs (" + state.step() + " steps) done", false);
+            log("resuming from " + checkpoint + ": " + done + " epochs (" + step + " steps) done", false);
         }
-        int start = state.epochsDone();
         if (allReduce(ReduceOp.MAX, start)[0] != start || allReduce(ReduceOp.MIN, start)[0] != start) {
             throw new IllegalStateException(job + ": ranks disagree on the epoch to resume from (rank " + rank + " has "
                     + start + " epochs done): every machine's run directory needs the same checkpoint");
@@ -109,15 +114,18 @@ final class Trainer {
                 + ", batch " + args.batchSize() + " per rank", true);
 
         Progress progress = Progress.forRank(rank == 0);
-        long step = state.step();
         for (int epoch = start; epoch < args.epochs(); epoch++) {
+            double lr = opt.lr();
             long t0 = System.nanoTime();
             double[] train = train(ddp, opt, epoch, progress);
             double seconds = (System.nanoTime() - t0) / 1e9;
             double[] test = evaluate(model);
             step += (long) train[3];
             double[] global = allReduce(ReduceOp.SUM, train[0], train[1], train[2], test[0], test[1], test[2]);
-            EpochMetrics m = new EpochMetrics(epoch + 1, global[0] / global[2], global[1] / global[2], global[3] / global[5],
+            if (schedule != null) {
+                schedule.step();
+            }
+            EpochMetrics m = new EpochMetrics(epoch + 1, lr, global[0] / global[2], global[1] / global[2], global[3] / global[5],
                     global[4] / global[5], seconds, global[2] / seconds);
             history.add(m);
             log(String.format(Locale.ROOT, "epoch %d/%d  loss %.4f  accuracy %.2f%%  test loss %.4f  test accuracy %.2f%%"
@@ -128,7 +136,8 @@ final class Trainer {
                 plot(runDir.resolve(METRICS_PNG), history);
             }
             if (ctx.localRank() == 0) {
-                new TrainingState(epoch + 1, step).save(checkpoint, model, opt);
+                // "epoch" is the one to train next, from its first batch
+                TrainingCheckpoint.capture(model, opt, schedule, epoch + 1, step, 0).save(checkpoint);
             }
         }
         if (rank == 0) {
@@ -139,6 +148,29 @@ final class Trainer {
         if (args.saveAllRanks()) {
             Checkpoint.save(runDir.resolve("model-rank" + rank + ".safetensors"), model.stateDict());
         }
+    }
+
+    /** Loads {@code file} into the fresh {@code model} and {@code opt}, and the global RNG. */
+    private TrainingCheckpoint resume(Path file, Module model, SGD opt, LRScheduler schedule) {
+        if (!Files.exists(file)) {
+            throw new IllegalArgumentException(job + ": --resume: no checkpoint " + file
+                    + " (pass the run directory of the run to continue with torus run --run-dir DIR)");
+        }
+        TrainingCheckpoint ck = TrainingCheckpoint.load(file);
+        if (ck.samplerPosition() != 0) {
+            throw new IllegalArgumentException(job + ": --resume: " + file + " was taken in the middle of epoch " + (ck.epoch() + 1)
+                    + " (batch " + ck.samplerPosition() + "); the built-in jobs resume at epoch boundaries only");
+        }
+        if (ck.epoch() > args.epochs()) {
+            throw new IllegalArgumentException(job + ": --resume: " + file + " holds " + ck.epoch()
+                    + " epochs, more than --epochs " + args.epochs());
+        }
+        if (schedule != null && ck.scheduler().isEmpty()) {
+            throw new IllegalArgumentException(job + ": --resume: " + file + " comes from a run without a schedule: "
+                    + "resume it with --schedule constant");
+        }
+        ck.restore(model, opt, schedule, Generator.global());
+        return ck;
     }
 
     /**

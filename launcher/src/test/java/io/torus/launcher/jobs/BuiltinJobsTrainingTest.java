@@ -2,6 +2,7 @@ package io.torus.launcher.jobs;
 
 import io.torus.autograd.Tensor;
 import io.torus.io.Checkpoint;
+import io.torus.io.TrainingCheckpoint;
 import io.torus.launcher.BuiltinJobs;
 import io.torus.launcher.LaunchConfig;
 import io.torus.launcher.TestSupport;
@@ -65,7 +66,9 @@ class BuiltinJobsTrainingTest {
         assertTrue(console.text().contains("[rank 0] epoch 1/1  loss "), console.text());
         byte[] png = Files.readAllBytes(dir.resolve(Trainer.METRICS_PNG));
         assertArrayEquals(MetricsPlotTest.PNG_SIGNATURE, Arrays.copyOf(png, 8));
-        assertTrue(Files.size(TrainingState.file(dir)) > 0, "checkpoint");
+        TrainingCheckpoint ck = TrainingCheckpoint.load(dir.resolve(Trainer.CHECKPOINT));
+        assertEquals(1, ck.epoch(), "the next epoch to train");
+        assertEquals(0, ck.samplerPosition());
         assertTrue(Checkpoint.load(dir.resolve(Trainer.MODEL)).size() >= 2, "model.safetensors");
     }
 
@@ -78,7 +81,7 @@ class BuiltinJobsTrainingTest {
         assertEquals(0, run("mnist-mlp", resumed, concat(common, "--epochs", "1")), messages.text() + console.text());
         assertEquals(0, run("mnist-mlp", resumed, concat(common, "--epochs", "2", "--resume")), messages.text() + console.text());
 
-        assertTrue(console.text().contains("resuming from " + TrainingState.file(resumed) + ": 1 epochs"), console.text());
+        assertTrue(console.text().contains("resuming from " + resumed.resolve(Trainer.CHECKPOINT) + ": 1 epochs"), console.text());
         Map<String, Tensor> a = Checkpoint.load(straight.resolve(Trainer.MODEL));
         Map<String, Tensor> b = Checkpoint.load(resumed.resolve(Trainer.MODEL));
         assertEquals(a.keySet(), b.keySet());
@@ -94,7 +97,7 @@ class BuiltinJobsTrainingTest {
     }
 
     private static EpochMetrics withoutTimes(EpochMetrics m) {
-        return new EpochMetrics(m.epoch(), m.trainLoss(), m.trainAccuracy(), m.testLoss(), m.testAccuracy(), 0, 0);
+        return new EpochMetrics(m.epoch(), m.lr(), m.trainLoss(), m.trainAccuracy(), m.testLoss(), m.testAccuracy(), 0, 0);
     }
 
     private static String[] concat(String[] a, String... b) {

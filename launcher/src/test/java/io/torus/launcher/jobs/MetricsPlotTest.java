@@ -33,7 +33,7 @@ class MetricsPlotTest {
     void write_oneOrManyEpochs_givesAReadablePng() throws Exception {
         for (int epochs : new int[] {1, 12}) {
             List<EpochMetrics> rows = java.util.stream.IntStream.rangeClosed(1, epochs)
-                    .mapToObj(e -> new EpochMetrics(e, 1.0 / e, 1 - 0.1 / e, 1.1 / e, 1 - 0.12 / e, 1, 100)).toList();
+                    .mapToObj(e -> new EpochMetrics(e, 0.1, 1.0 / e, 1 - 0.1 / e, 1.1 / e, 1 - 0.12 / e, 1, 100)).toList();
             Path png = tmp.resolve("m" + epochs + ".png");
             MetricsPlot.write(png, "test", rows);
             byte[] bytes = Files.readAllBytes(png);

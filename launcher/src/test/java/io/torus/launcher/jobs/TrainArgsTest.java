@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TrainArgsTest {
-    private static final TrainArgs.Defaults D = new TrainArgs.Defaults(3, 64, 0.05, 0.9);
+    private static final TrainArgs.Defaults D = new TrainArgs.Defaults(3, 64, 0.05, 0.9, TrainArgs.Schedule.CONSTANT);
 
     @Test
     void parse_noArguments_takesTheJobsDefaults() {
@@ -27,8 +27,8 @@ class TrainArgsTest {
     @Test
     void parse_valuesAndFlags_anyOrder() {
         TrainArgs a = TrainArgs.parse("job", new String[] {"--resume", "--epochs", "7", "--data", "/d", "--lr", "0.2",
-            "--save-all-ranks", "--batch-size", "10", "--seed", "3", "--momentum", "0"}, D);
-        assertEquals(new TrainArgs(Path.of("/d"), 7, 10, 0.2, 0, 3, true, true), a);
+            "--save-all-ranks", "--batch-size", "10", "--seed", "3", "--momentum", "0", "--schedule", "Cosine"}, D);
+        assertEquals(new TrainArgs(Path.of("/d"), 7, 10, 0.2, 0, TrainArgs.Schedule.COSINE, 3, true, true), a);
     }
 
     @Test
@@ -45,6 +45,8 @@ class TrainArgsTest {
                 () -> TrainArgs.parse("job", new String[] {"--epochs", "0"}, D)).getMessage());
         assertEquals("job: --lr -1: expected a finite number >= 0", assertThrows(IllegalArgumentException.class,
                 () -> TrainArgs.parse("job", new String[] {"--lr", "-1"}, D)).getMessage());
+        assertEquals("job: --schedule step: expected constant or cosine", assertThrows(IllegalArgumentException.class,
+                () -> TrainArgs.parse("job", new String[] {"--schedule", "step"}, D)).getMessage());
         assertEquals("job: argument --seed needs a value", assertThrows(IllegalArgumentException.class,
                 () -> TrainArgs.parse("job", new String[] {"--seed"}, D)).getMessage());
     }
