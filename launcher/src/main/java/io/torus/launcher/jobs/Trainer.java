@@ -27,16 +27,17 @@ import java.util.Locale;
 import java.util.function.Supplier;
 
 /**
- * The training run that every built-in job is: a model from the job, SGD with momentum,
- * data-parallel through {@link DistributedDataParallel}, one {@link Objective}. Per epoch each
- * rank trains on its share of the data (every rank takes the same number of steps), evaluates its
- * slice of the test set, and the figures are summed over all ranks. Then
+ * The training run that every built-in job is: a model from the job, SGD with momentum and an
+ * optional learning-rate schedule, one {@link Objective}, data-parallel through
+ * {@link DistributedDataParallel} when there is more than one worker. Per epoch each rank trains
+ * on its share of the data (every rank takes the same number of steps), evaluates its slice of the
+ * test set, and the figures are summed over all ranks. Then
  * <ul>
  *   <li>rank 0 prints one line and rewrites {@code metrics.csv} and {@code metrics.png} in the run
  *       directory ({@link EpochMetrics}, {@link MetricsPlot}); on a terminal it also shows a
  *       progress bar during the epoch ({@link Progress});</li>
- *   <li>local rank 0 of each machine writes the training checkpoint (model, optimizer state,
- *       epoch, step, RNG state) to the run directory ({@link TrainingCheckpoint}).</li>
+ *   <li>local rank 0 of each machine writes the training checkpoint (model, optimizer and
+ *       scheduler state, epoch, step, RNG state) to the run directory ({@link TrainingCheckpoint}).</li>
  * </ul>
  * At the end rank 0 writes {@code model.safetensors}.
  *
@@ -109,7 +110,9 @@ final class Trainer {
             throw new IllegalStateException(job + ": ranks disagree on the epoch to resume from (rank " + rank + " has "
                     + start + " epochs done): every machine's run directory needs the same checkpoint");
         }
-        DistributedDataParallel ddp = new DistributedDataParallel(model, pg);
+        // One worker has nothing to average: without the wrapper a step saves a copy of every
+        // gradient into the bucket and back.
+        Module net = ctx.worldSize() == 1 ? model : new DistributedDataParallel(model, pg);
         log("rank " + rank + "/" + ctx.worldSize() + ": " + model.numParameters() + " parameters, " + data.describe()
                 + ", batch " + args.batchSize() + " per rank", true);
 
@@ -117,7 +120,7 @@ final class Trainer {
         for (int epoch = start; epoch < args.epochs(); epoch++) {
             double lr = opt.lr();
             long t0 = System.nanoTime();
-            double[] train = train(ddp, opt, epoch, progress);
+            double[] train = train(net, opt, epoch, progress);
             double seconds = (System.nanoTime() - t0) / 1e9;
             double[] test = evaluate(model);
             step += (long) train[3];
@@ -178,7 +181,7 @@ final class Trainer {
      *
      * @return this rank's {loss × rows, rows predicted right, rows, steps}
      */
-    private double[] train(DistributedDataParallel ddp, SGD opt, int epoch, Progress progress) {
+    private double[] train(Module net, SGD opt, int epoch, Progress progress) {
         DataLoader loader = data.loader(epoch, args.batchSize());
         // every rank must take the same number of steps (DDP all-reduces in each): the smallest count
         int steps = (int) allReduce(ReduceOp.MIN, loader.size())[0];
@@ -186,14 +189,14 @@ final class Trainer {
         long correct = 0;
         long rows = 0;
         int step = 0;
-        ddp.train();
+        net.train();
         progress.start(epoch, args.epochs(), steps);
         for (Batch b : loader) {
             if (step == steps) {
                 break;
             }
             opt.zeroGrad();
-            Tensor output = ddp.forward(b.input());
+            Tensor output = net.forward(b.input());
             Tensor loss = objective.loss(output, b.target());
             loss.backward();
             opt.step();
