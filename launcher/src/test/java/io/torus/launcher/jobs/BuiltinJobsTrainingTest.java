@@ -54,7 +54,7 @@ class BuiltinJobsTrainingTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"mnist-mlp, 0.70", "mnist-cnn, 0.30", "logreg, 0.85"})
+    @CsvSource({"mnist-mlp, 0.70", "mnist-cnn, 0.60", "logreg, 0.85"})
     void job_oneEpochOnTheSubset_writesMetricsPlotCheckpointAndModel(String job, double minAccuracy) throws Exception {
         Path dir = tmp.resolve(job);
         int code = run(job, dir, "--epochs", "1", "--batch-size", "32");
