@@ -32,8 +32,12 @@ final class BenchTrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--quick", description = "1 warm-up sample, median of 3 samples of >= 200 ms.")
+    @Option(names = "--quick", description = "1 round of 1 warm-up sample and the median of 3 samples of >= 200 ms.")
     boolean quick;
+
+    @Option(names = "--rounds", paramLabel = "N",
+            description = "Rounds of Torus then PyTorch; each side's best counts (default: 2, 1 with --quick).")
+    Integer rounds;
 
     @Option(names = "--only", paramLabel = "SECTION", split = ",", description = "mlp, cnn or heap (default: all).")
     List<String> only = new ArrayList<>();
@@ -58,7 +62,8 @@ final class BenchTrainCommand implements Callable<Integer> {
             Timing timing = quick ? new Timing(1, 3, 200_000_000L) : new Timing(2, 9, 500_000_000L);
             String env = System.getenv("TORUS_MNIST_DIR");
             Path dir = mnist != null ? mnist : env != null ? Path.of(env) : Path.of("data", "mnist");
-            config = new TrainBench.Config(only.isEmpty() ? TrainBench.Config.ALL : only, batchSizes, timing, !noReference,
+            config = new TrainBench.Config(only.isEmpty() ? TrainBench.Config.ALL : only, batchSizes, timing,
+                    rounds != null ? rounds : quick ? 1 : 2, !noReference,
                     python != null ? python : TensorBenchConfig.defaultPython(), dir);
         } catch (IllegalArgumentException e) {
             throw TorusCli.usage(spec, e);

@@ -37,7 +37,7 @@ class TrainBenchTest {
 
     @Test
     void run_mlpWithoutReference_printsTheTableWithDashesForTorch() {
-        String report = run(new TrainBench.Config(List.of("mlp"), List.of(4), new Timing(0, 1, 1_000_000L), false, "python3",
+        String report = run(new TrainBench.Config(List.of("mlp"), List.of(4), new Timing(0, 1, 1_000_000L), 1, false, "python3",
                 Path.of("nowhere")));
         assertTrue(report.contains("train mlp: MLP 784-256-128-10"), report);
         assertTrue(report.lines().anyMatch(l -> l.matches("\\s+4\\s+\\d+\\s+—\\s+[0-9.]+\\s+—\\s+—")), report);
@@ -46,16 +46,16 @@ class TrainBenchTest {
 
     @Test
     void heap_withoutMnist_isSkippedWithAHint() {
-        String report = run(new TrainBench.Config(List.of("heap"), List.of(64), new Timing(0, 1, 0), false, "python3",
+        String report = run(new TrainBench.Config(List.of("heap"), List.of(64), new Timing(0, 1, 0), 1, false, "python3",
                 Path.of("no-such-dir")));
         assertTrue(report.contains("skipped: no MNIST in no-such-dir"), report);
     }
 
     @Test
     void config_unknownSectionOrBadBatch_rejected() {
-        assertThrows(IllegalArgumentException.class, () -> new TrainBench.Config(List.of("gpu"), List.of(64), new Timing(0, 1, 0),
+        assertThrows(IllegalArgumentException.class, () -> new TrainBench.Config(List.of("gpu"), List.of(64), new Timing(0, 1, 0), 1,
                 false, "python3", null));
-        assertThrows(IllegalArgumentException.class, () -> new TrainBench.Config(List.of("mlp"), List.of(0), new Timing(0, 1, 0),
+        assertThrows(IllegalArgumentException.class, () -> new TrainBench.Config(List.of("mlp"), List.of(0), new Timing(0, 1, 0), 1,
                 false, "python3", null));
         StringWriter err = new StringWriter();
         CommandLine cl = TorusCli.commandLine(null);
