@@ -12,7 +12,8 @@ import java.util.concurrent.BlockingQueue;
 /**
  * Batches a dataset in the order of a sampler. With {@code prefetch > 0} a background thread
  * assembles up to that many batches ahead of the training loop. Rows of a {@link TensorDataset}
- * are gathered in one copy per batch; other datasets are stacked sample by sample.
+ * (also under a {@link TransformedDataset}) are gathered in one copy per batch; other datasets are
+ * stacked sample by sample.
  */
 public final class DataLoader implements Iterable<Batch> {
     private final Dataset<Sample> dataset;
@@ -83,8 +84,9 @@ public final class DataLoader implements Iterable<Batch> {
     }
 
     private Batch assemble(long[] indices) {
-        if (dataset instanceof TensorDataset td) {
-            return td.batch(indices);
+        Batch gathered = dataset instanceof BatchGather g ? g.gather(indices) : null;
+        if (gathered != null) {
+            return gathered;
         }
         Tensor[] in = new Tensor[indices.length];
         Tensor[] tg = new Tensor[indices.length];

@@ -5,7 +5,7 @@ import io.torus.tensor.NDArray;
 import io.torus.tensor.Shape;
 
 /** Examples stored as rows of two tensors (inputs and targets) with the same first dim. */
-public final class TensorDataset implements Dataset<Sample> {
+public final class TensorDataset implements Dataset<Sample>, BatchGather {
     private final Tensor inputs;
     private final Tensor targets;
 
@@ -40,6 +40,16 @@ public final class TensorDataset implements Dataset<Sample> {
     public Batch batch(long[] indices) {
         NDArray idx = NDArray.of(indices, indices.length);
         return new Batch(Tensor.wrap(inputs.data().indexSelect(0, idx)), Tensor.wrap(targets.data().indexSelect(0, idx)));
+    }
+
+    @Override
+    public Batch gather(long[] indices) {
+        return batch(indices);
+    }
+
+    /** The inputs through {@code transform} now, all rows in one {@link Transform#applyToBatch} call; targets are shared. */
+    public TensorDataset transform(Transform transform) {
+        return new TensorDataset(transform.applyToBatch(inputs), targets);
     }
 
     /** Rows [from, to) as a view. */

@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.UUID;
 import java.util.zip.CRC32;
 
 /**
@@ -121,8 +122,10 @@ public final class Checkpoint {
         Path tmp = null;
         try {
             Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            // CREATE_NEW rather than Files.createTempFile, whose owner-only permissions would stick to
+            // the checkpoint: this file gets the umask's, like any other the user writes.
+            tmp = dir.resolve("." + file.getFileName() + "." + UUID.randomUUID() + ".tmp");
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 CRC32 crc = new CRC32();
                 ch.position(8 + header.length);
                 for (Tensor t : tensors.values()) {
@@ -140,6 +143,7 @@ public final class Checkpoint {
             }
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             tmp = null;
+            syncDirectory(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("saving checkpoint " + file + ": " + e, e);
         } finally {
@@ -150,6 +154,15 @@ public final class Checkpoint {
                     // the original failure is the one to report
                 }
             }
+        }
+    }
+
+    /** Makes the rename durable where the platform allows fsync on a directory (Linux does); best effort elsewhere. */
+    private static void syncDirectory(Path dir) {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // not supported here (e.g. Windows); the data itself was forced before the rename
         }
     }
 

@@ -65,29 +65,41 @@ public abstract class Optimizer {
             throw new IllegalArgumentException(name + ": defaults must contain lr, got " + defaults.keySet());
         }
         this.defaults = Collections.unmodifiableMap(new LinkedHashMap<>(defaults));
-        Set<Parameter> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         for (ParamGroup given : groups) {
-            int g = this.groups.size();
-            for (String option : given.options().keySet()) {
-                if (!defaults.containsKey(option) && !option.equals(ParamGroup.INITIAL_LR)) {
-                    throw new IllegalArgumentException(name + ": parameter group " + g + " sets '" + option + "', which "
-                            + name + " does not take (it takes " + defaults.keySet() + ")");
-                }
-            }
-            for (Parameter p : given.params()) {
-                if (!seen.add(p)) {
-                    throw new IllegalArgumentException(name + ": a parameter of shape " + Shape.str(p.shape())
-                            + " appears in more than one parameter group (again in group " + g + ")");
-                }
-            }
-            ParamGroup group = new ParamGroup(given.params());
-            defaults.forEach((k, v) -> group.set(k, given.has(k) ? given.get(k) : v));
-            if (given.has(ParamGroup.INITIAL_LR)) {
-                group.set(ParamGroup.INITIAL_LR, given.get(ParamGroup.INITIAL_LR));
-            }
-            validate(group, g);
-            this.groups.add(group);
+            addParamGroup(given);
         }
+    }
+
+    /**
+     * Adds a group (PyTorch's {@code add_param_group}), filling in the defaults; typically to train
+     * layers unfrozen part-way through. A scheduler built earlier does not cover it.
+     *
+     * @throws IllegalArgumentException for a setting this optimiser does not take, a parameter
+     *     already in a group, or a setting out of range, naming the group
+     */
+    public final void addParamGroup(ParamGroup given) {
+        int g = groups.size();
+        for (String option : given.options().keySet()) {
+            if (!defaults.containsKey(option) && !option.equals(ParamGroup.INITIAL_LR)) {
+                throw new IllegalArgumentException(name + ": parameter group " + g + " sets '" + option + "', which "
+                        + name + " does not take (it takes " + defaults.keySet() + ")");
+            }
+        }
+        Set<Parameter> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        groups.forEach(existing -> seen.addAll(existing.params()));
+        for (Parameter p : given.params()) {
+            if (!seen.add(p)) {
+                throw new IllegalArgumentException(name + ": a parameter of shape " + Shape.str(p.shape())
+                        + " appears in more than one parameter group (again in group " + g + ")");
+            }
+        }
+        ParamGroup group = new ParamGroup(given.params());
+        defaults.forEach((k, v) -> group.set(k, given.has(k) ? given.get(k) : v));
+        if (given.has(ParamGroup.INITIAL_LR)) {
+            group.set(ParamGroup.INITIAL_LR, given.get(ParamGroup.INITIAL_LR));
+        }
+        validate(group, g);
+        groups.add(group);
     }
 
     private static List<Parameter> emptyCheck(List<Parameter> params) {
@@ -99,7 +111,10 @@ public abstract class Optimizer {
 
     // ---------------------------------------------------------------- what subclasses define
 
-    /** Rejects settings that make no sense; the message names the group, the setting and its value. */
+    /**
+     * Rejects settings that make no sense; the message names the group, the setting and its value.
+     * Runs inside the constructor, so it must read only {@code group}, not the subclass's fields.
+     */
     protected void validate(ParamGroup group, int index) {
         double lr = group.lr();
         if (!(lr >= 0)) {
@@ -171,7 +186,7 @@ public abstract class Optimizer {
         groups.forEach(g -> g.setLr(lr));
     }
 
-    /** The state of one parameter by name (read-only; empty before its first step). */
+    /** The state of one parameter by name: the live tensors, for inspection (empty before its first step). */
     public Map<String, Tensor> state(Parameter p) {
         Map<String, NDArray> s = state.getOrDefault(p, Map.of());
         Map<String, Tensor> out = new LinkedHashMap<>();

@@ -1,6 +1,7 @@
 package io.torus.io;
 
 import io.torus.autograd.Tensor;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -210,6 +211,15 @@ class CheckpointTest {
         try (var files = Files.list(dir)) {
             assertEquals(List.of(f), files.toList());
         }
+    }
+
+    @Test
+    void save_givesTheFileTheUsualPermissions(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(dir.getFileSystem().supportedFileAttributeViews().contains("posix"), "not a POSIX file system");
+        Path f = dir.resolve("m.safetensors");
+        Checkpoint.save(f, Map.of("w", Tensor.ones(2)));
+        Path plain = Files.createFile(dir.resolve("plain"));
+        assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(f));
     }
 
     private static void assertCorrupt(Path f, String part) {

@@ -81,6 +81,24 @@ class OptimizerTest {
     }
 
     @Test
+    void addParamGroup_fillsDefaultsAndJoinsTheStateNumbering() {
+        Parameter a = new Parameter(Tensor.of(1.0));
+        Parameter b = new Parameter(Tensor.of(1.0, 2.0));
+        SGD opt = new SGD(List.of(a), 0.1, 0.9);
+        opt.addParamGroup(new ParamGroup(List.of(b), 0.5));
+        assertEquals(0.9, opt.paramGroups().get(1).get("momentum"));
+        assertEquals(0.5, opt.paramGroups().get(1).lr());
+        a.mul(a).add(b.sum()).backward();
+        opt.step();
+        // b: g = 1 each, first step p −= 0.5·1
+        assertArrayEquals(new double[] {0.5, 1.5}, b.toDoubleArray(), 1e-15);
+        assertArrayEquals(new int[] {2}, opt.stateDict().get("state.1.momentum_buffer").shape());
+        IllegalArgumentException again = assertThrows(IllegalArgumentException.class,
+                () -> opt.addParamGroup(new ParamGroup(List.of(a))));
+        assertTrue(again.getMessage().contains("more than one parameter group (again in group 2)"), again.getMessage());
+    }
+
+    @Test
     void constructor_rejectsUnknownSettingAndSharedParameter() {
         Parameter a = new Parameter(Tensor.of(1.0));
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,

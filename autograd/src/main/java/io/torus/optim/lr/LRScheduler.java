@@ -74,6 +74,10 @@ public abstract class LRScheduler {
 
     private void apply() {
         List<ParamGroup> groups = optimizer.paramGroups();
+        if (groups.size() != baseLrs.length) {
+            throw new IllegalStateException(name + ".step: the optimizer has " + groups.size() + " parameter groups but this "
+                    + "scheduler was built for " + baseLrs.length + " (build a new scheduler after addParamGroup)");
+        }
         lastLr = computeLrs();
         for (int g = 0; g < groups.size(); g++) {
             groups.get(g).setLr(lastLr.get(g));
