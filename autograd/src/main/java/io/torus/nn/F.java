@@ -1,8 +1,8 @@
 package io.torus.nn;
 
-import io.torus.autograd.GradMode;
 import io.torus.autograd.Tensor;
 import io.torus.autograd.functions.Losses;
+import io.torus.autograd.functions.Normalization;
 import io.torus.tensor.DType;
 import io.torus.tensor.Shape;
 import io.torus.tensor.op.Pool2dParams;
@@ -170,58 +170,7 @@ public final class F {
      */
     public static Tensor batchNorm(Tensor input, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
                                    boolean training, double momentum, double eps) {
-        if (input.dim() < 2) {
-            throw new IllegalArgumentException("batchNorm: expected an input [N, C, ...] with at least 2 dims, got "
-                    + Shape.str(input.shape()));
-        }
-        int channels = input.shape()[1];
-        checkPerChannel("runningMean", runningMean, input);
-        checkPerChannel("runningVar", runningVar, input);
-        checkPerChannel("weight", weight, input);
-        checkPerChannel("bias", bias, input);
-        int[] statShape = new int[input.dim()];
-        Arrays.fill(statShape, 1);
-        statShape[1] = channels;
-        Tensor normalized;
-        if (training) {
-            int[] dims = new int[input.dim() - 1];
-            dims[0] = 0;
-            for (int d = 2; d < input.dim(); d++) {
-                dims[d - 1] = d;
-            }
-            long n = input.numel() / Math.max(1, channels);
-            if (n <= 1) {
-                throw new IllegalArgumentException("batchNorm: expected more than 1 value per channel when training, got input "
-                        + Shape.str(input.shape()));
-            }
-            Tensor mean = input.sum(dims, true).div(n);
-            Tensor centered = input.sub(mean);
-            Tensor var = centered.mul(centered).sum(dims, true).div(n);
-            normalized = centered.div(var.add(eps).sqrt());
-            try (GradMode.Scope s = GradMode.noGrad()) {
-                if (runningMean != null) {
-                    runningMean.mul_(1 - momentum).add_(mean.detach().reshape(channels).mul(momentum));
-                }
-                if (runningVar != null) {
-                    runningVar.mul_(1 - momentum).add_(var.detach().reshape(channels).mul(momentum * n / (n - 1)));
-                }
-            }
-        } else {
-            if (runningMean == null || runningVar == null) {
-                throw new IllegalArgumentException("batchNorm: evaluation (training=false) needs runningMean and runningVar");
-            }
-            normalized = input.sub(runningMean.reshape(statShape)).div(runningVar.reshape(statShape).add(eps).sqrt());
-        }
-        Tensor y = weight == null ? normalized : normalized.mul(weight.reshape(statShape));
-        return bias == null ? y : y.add(bias.reshape(statShape));
-    }
-
-    private static void checkPerChannel(String name, Tensor t, Tensor input) {
-        int channels = input.shape()[1];
-        if (t != null && (t.dim() != 1 || t.shape()[0] != channels)) {
-            throw new IllegalArgumentException("batchNorm: " + name + " must be [" + channels + "] for input "
-                    + Shape.str(input.shape()) + ", got " + Shape.str(t.shape()));
-        }
+        return Normalization.batchNorm(input, runningMean, runningVar, weight, bias, training, momentum, eps);
     }
 
     // ------------------------------------------------------------------ losses

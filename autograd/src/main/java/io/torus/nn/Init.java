@@ -98,6 +98,7 @@ public final class Init {
 
     /** Uniform draws in [a, b). */
     public static Tensor uniform_(Tensor t, double a, double b) {
+        requireFloating("uniform_", t);
         if (!(a <= b)) {
             throw new IllegalArgumentException("uniform_: expects a [from, to) range, but found from=" + a + " > to=" + b);
         }
@@ -113,6 +114,7 @@ public final class Init {
     }
 
     public static Tensor normal_(Tensor t, double mean, double std) {
+        requireFloating("normal_", t);
         if (!(std >= 0)) {
             throw new IllegalArgumentException("normal_: std must be >= 0, got " + std);
         }
@@ -229,6 +231,7 @@ public final class Init {
      * when {@code rows <= cols}, columns otherwise. The factorisation runs in double.
      */
     public static Tensor orthogonal_(Tensor t, double gain) {
+        requireFloating("orthogonal_", t);
         if (t.dim() < 2) {
             throw new IllegalArgumentException("orthogonal_: only tensors with 2 or more dimensions are supported, got "
                     + Shape.str(t.shape()));
@@ -271,6 +274,7 @@ public final class Init {
      * {@code ceil(sparsity * rows)} rows picked at random set to zero (Martens, 2010).
      */
     public static Tensor sparse_(Tensor t, double sparsity, double std) {
+        requireFloating("sparse_", t);
         if (t.dim() != 2) {
             throw new IllegalArgumentException("sparse_: only tensors with 2 dimensions are supported, got "
                     + Shape.str(t.shape()));
@@ -278,11 +282,13 @@ public final class Init {
         if (!(sparsity >= 0 && sparsity <= 1)) {
             throw new IllegalArgumentException("sparse_: sparsity must be in [0, 1], got " + sparsity);
         }
+        if (!(std >= 0)) {
+            throw new IllegalArgumentException("sparse_: std must be >= 0, got " + std);
+        }
         int rows = t.shape()[0];
         int cols = t.shape()[1];
         int zeros = (int) Math.ceil(sparsity * rows);
-        NDArray values = NDArray.normal(Generator.global(), 0, std, t.dtype().isFloatingPoint() ? t.dtype() : DType.FLOAT32,
-                rows, cols);
+        NDArray values = NDArray.normal(Generator.global(), 0, std, t.dtype(), rows, cols);
         for (int c = 0; c < cols; c++) {
             long[] perm = Creation.randperm(Generator.global(), rows).toLongArray();
             for (int k = 0; k < zeros; k++) {
@@ -290,6 +296,13 @@ public final class Init {
             }
         }
         return write(t, values);
+    }
+
+    private static void requireFloating(String op, Tensor t) {
+        if (!t.dtype().isFloatingPoint()) {
+            throw new IllegalArgumentException(op + ": expected a floating-point tensor, got " + t.dtype() + " "
+                    + Shape.str(t.shape()));
+        }
     }
 
     /** Copies {@code values} into {@code t}'s storage (bumping its version) without recording a graph. */

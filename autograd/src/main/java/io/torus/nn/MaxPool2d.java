@@ -35,6 +35,7 @@ public class MaxPool2d extends Module {
 
     @Override
     protected String extraRepr() {
-        return "kernel_size=" + params.kernelH() + ", stride=" + params.strideH() + ", padding=" + params.paddingH();
+        return "kernel_size=" + params.kernelH() + ", stride=" + params.strideH() + ", padding=" + params.paddingH()
+                + ", dilation=" + params.dilationH() + ", ceil_mode=" + pyBool(params.ceilMode());
     }
 }

@@ -97,6 +97,9 @@ class InitTest {
         assertTrue(Stats.of(t).min() >= 0 && Stats.of(t).max() < 1);
         assertThrows(IllegalArgumentException.class, () -> Init.uniform_(t, 1, 0));
         assertThrows(IllegalArgumentException.class, () -> Init.normal_(t, 0, -1));
+        IllegalArgumentException integer = assertThrows(IllegalArgumentException.class,
+                () -> Init.kaimingUniform_(Tensor.zeros(DType.INT64, 3, 3)));
+        assertTrue(integer.getMessage().contains("uniform_") && integer.getMessage().contains("INT64 [3, 3]"), integer.getMessage());
     }
 
     @Test

@@ -306,7 +306,7 @@ class LayersTest {
         assertEquals("Sequential(\n"
                 + "  (0): Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1))\n"
                 + "  (1): ReLU()\n"
-                + "  (2): MaxPool2d(kernel_size=2, stride=2, padding=0)\n"
+                + "  (2): MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)\n"
                 + "  (3): Dropout(p=0.5)\n"
                 + "  (4): Linear(in_features=4, out_features=3, bias=False)\n"
                 + ")", s.toString());

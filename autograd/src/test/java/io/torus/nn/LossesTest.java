@@ -217,6 +217,31 @@ class LossesTest {
         assertThrows(NullPointerException.class, () -> new CrossEntropyLoss((Reduction) null));
     }
 
+    // Reference values below were printed by PyTorch 1.13.1 (CPU, float32) for the same inputs.
+
+    @Test
+    void bceWithLogits_weightAndPosWeightMatchPyTorch() {
+        Tensor x = Tensor.of(new float[][] {{-1.5f, 0.3f}, {2f, -0.7f}}).requiresGrad_(true);
+        Tensor t = Tensor.of(new float[][] {{0.2f, 0.9f}, {0.6f, 0.1f}}).requiresGrad_(true);
+        Tensor loss = new BCEWithLogitsLoss(Tensor.of(new float[][] {{2f}, {0.5f}}), Tensor.of(3f, 0.5f), Reduction.SUM).forward(x, t);
+        assertEquals(3.7823824882507324, loss.item(), 1e-5);
+        loss.backward();
+        assertArrayEquals(new float[] {-0.6892085671424866f, -0.2681131362915039f, 0.06887680292129517f, 0.13261079788208008f},
+                x.grad().toFloatArray(), 1e-5f);
+        assertArrayEquals(new float[] {9.80565357208252f, -1.1543552875518799f, -0.8730720281600952f, 0.0742034763097763f},
+                t.grad().toFloatArray(), 1e-5f);
+    }
+
+    @Test
+    void crossEntropy_weightedProbabilityAndSpatialTargetsMatchPyTorch() {
+        Tensor probsLoss = new CrossEntropyLoss(Tensor.of(2f, 0.5f), -100, Reduction.MEAN).forward(
+                Tensor.of(new float[][] {{0, 1}, {2, (float) Math.log(3)}}), Tensor.of(new float[][] {{0.25f, 0.75f}, {0.5f, 0.5f}}));
+        assertEquals(0.7126960754394531, probsLoss.item(), 1e-6);
+        Tensor spatial = new CrossEntropyLoss(Tensor.of(1f, 2f, 3f), -100, Reduction.MEAN).forward(
+                Tensor.of(new float[] {0, 1, 2, 3, 1, 1}, 1, 3, 2), Tensor.wrap(NDArray.of(new long[] {2, 0}, 1, 2)));
+        assertEquals(1.6155906915664673, spatial.item(), 1e-6);
+    }
+
     @Test
     void losses_printTheirReduction() {
         assertEquals("MSELoss(reduction=SUM)", new MSELoss(Reduction.SUM).toString());

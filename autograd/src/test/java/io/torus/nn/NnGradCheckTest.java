@@ -57,6 +57,11 @@ class NnGradCheckTest {
         cases.add(new Case("batchNorm eval with running stats", in -> F.batchNorm(in.get(0), constant(8, -0.5, 0.5, 3),
                 constant(9, 0.5, 2, 3), in.get(1), in.get(2), false, 0.1, 1e-5),
                 List.of(leaf(10, -2, 2, 4, 3, 2, 2), leaf(11, 0.5, 1.5, 3), leaf(12, -1, 1, 3))));
+        cases.add(new Case("double backward batchNorm train", in -> secondOrder(in, ins -> F.batchNorm(ins.get(0), null, null,
+                ins.get(1), ins.get(2), true, 0.1, 1e-5)), List.of(leaf(42, -2, 2, 4, 2, 3), leaf(43, 0.5, 1.5, 2), leaf(44, -1, 1, 2))));
+        cases.add(new Case("double backward batchNorm eval", in -> secondOrder(in, ins -> F.batchNorm(ins.get(0),
+                constant(45, -0.5, 0.5, 2), constant(46, 0.5, 2, 2), ins.get(1), ins.get(2), false, 0.1, 1e-5)),
+                List.of(leaf(47, -2, 2, 4, 2), leaf(48, 0.5, 1.5, 2), leaf(49, -1, 1, 2))));
         cases.add(new Case("leakyRelu slope 0.2", in -> F.leakyRelu(in.get(0), 0.2), List.of(leaf(13, -1, 1, 4, 5))));
         cases.add(new Case("softmax dim 1", in -> F.softmax(in.get(0), 1), List.of(leaf(14, -2, 2, 3, 4))));
         cases.add(new Case("logSoftmax dim 0", in -> F.logSoftmax(in.get(0), 0), List.of(leaf(15, -2, 2, 3, 4))));
@@ -97,6 +102,18 @@ class NnGradCheckTest {
             }
         }, List.of(leaf(41, -3, 3, 5))));
         return cases.stream();
+    }
+
+    /**
+     * The gradients of {@code sum(f(inputs)³)} with respect to every input, recorded (createGraph)
+     * and concatenated, so that gradcheck differentiates the backward formula once more.
+     */
+    private static Tensor secondOrder(List<Tensor> inputs, Function<List<Tensor>, Tensor> f) {
+        try (GradMode.Scope s = GradMode.enableGrad()) {
+            Tensor y = f.apply(inputs).pow(3).sum();
+            List<Tensor> grads = Autograd.grad(List.of(y), inputs, null, true, true, false);
+            return Tensor.cat(0, grads.stream().map(g -> g.reshape(-1)).toArray(Tensor[]::new));
+        }
     }
 
     @ParameterizedTest(name = "{0}")

@@ -8,6 +8,7 @@ import io.torus.tensor.op.Pool2dParams;
 import io.torus.tensor.op.ReduceOp;
 import io.torus.tensor.op.UnaryOp;
 
+import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -41,18 +42,30 @@ public final class NDArray {
 
     // ---------------------------------------------------------------- creation
 
+    /**
+     * An uninitialised contiguous array, as {@code torch.empty}: its elements are arbitrary (a
+     * large one may reuse the memory of a garbage-collected array), so every element must be
+     * written before it is read. Use {@link #zeros} for zero-filled memory.
+     */
     public static NDArray empty(DType dtype, int... shape) {
+        checkShape(shape);
+        Storage s = Backends.forDevice(Device.CPU).allocateUninitialized(dtype, Shape.numel(shape));
+        return new NDArray(s, shape.clone(), Shape.contiguousStrides(shape), 0);
+    }
+
+    /** A zero-filled contiguous array. */
+    public static NDArray zeros(DType dtype, int... shape) {
+        checkShape(shape);
+        Storage s = Backends.forDevice(Device.CPU).allocate(dtype, Shape.numel(shape));
+        return new NDArray(s, shape.clone(), Shape.contiguousStrides(shape), 0);
+    }
+
+    private static void checkShape(int[] shape) {
         for (int d : shape) {
             if (d < 0) {
                 throw new IllegalArgumentException("negative dimension " + d + " in shape " + Shape.str(shape));
             }
         }
-        Storage s = Backends.forDevice(Device.CPU).allocate(dtype, Shape.numel(shape));
-        return new NDArray(s, shape.clone(), Shape.contiguousStrides(shape), 0);
-    }
-
-    public static NDArray zeros(DType dtype, int... shape) {
-        return empty(dtype, shape);
     }
 
     public static NDArray full(DType dtype, double value, int... shape) {
@@ -220,17 +233,23 @@ public final class NDArray {
 
     public float[] toFloatArray() {
         NDArray c = to(DType.FLOAT32).contiguous();
-        return Arrays.copyOfRange(c.storage.floats(), c.offset, c.offset + (int) c.numel());
+        float[] r = Arrays.copyOfRange(c.storage.floats(), c.offset, c.offset + (int) c.numel());
+        Reference.reachabilityFence(c); // Note [Storage arrays] in StoragePool
+        return r;
     }
 
     public double[] toDoubleArray() {
         NDArray c = to(DType.FLOAT64).contiguous();
-        return Arrays.copyOfRange(c.storage.doubles(), c.offset, c.offset + (int) c.numel());
+        double[] r = Arrays.copyOfRange(c.storage.doubles(), c.offset, c.offset + (int) c.numel());
+        Reference.reachabilityFence(c); // Note [Storage arrays] in StoragePool
+        return r;
     }
 
     public long[] toLongArray() {
         NDArray c = to(DType.INT64).contiguous();
-        return Arrays.copyOfRange(c.storage.longs(), c.offset, c.offset + (int) c.numel());
+        long[] r = Arrays.copyOfRange(c.storage.longs(), c.offset, c.offset + (int) c.numel());
+        Reference.reachabilityFence(c); // Note [Storage arrays] in StoragePool
+        return r;
     }
 
     // ---------------------------------------------------------------- views
@@ -439,6 +458,7 @@ public final class NDArray {
     public NDArray copy() {
         NDArray out = empty(dtype(), shape);
         backend().copy(this, out);
+        keepAlive(this);
         return out;
     }
 
@@ -448,12 +468,15 @@ public final class NDArray {
         }
         NDArray out = empty(dtype, shape);
         backend().copy(this, out);
+        keepAlive(this);
         return out;
     }
 
     /** Copies {@code src} (broadcast to this shape) into this array in place. */
     public NDArray copy_(NDArray src) {
-        backend().copy(src.expand(shape), this);
+        NDArray from = src.expand(shape);
+        backend().copy(from, this);
+        keepAlive(from);
         storage.bumpVersion();
         return this;
     }
@@ -498,6 +521,7 @@ public final class NDArray {
         NDArray x = to(dt);
         NDArray out = empty(dt, shape);
         backend().unary(op, x, out);
+        keepAlive(x);
         return out;
     }
 
@@ -510,7 +534,10 @@ public final class NDArray {
         int[] s = Shape.broadcast(shape, other.shape, name);
         DType common = computeType(op, TypePromotion.resultType(this, other), other, name);
         NDArray out = empty(op.isComparison() ? DType.BOOL : common, s);
-        backend().binary(op, to(common).expand(s), other.to(common).expand(s), out);
+        NDArray a = to(common).expand(s);
+        NDArray b = other.to(common).expand(s);
+        backend().binary(op, a, b, out);
+        keepAlive(a, b);
         return out;
     }
 
@@ -540,9 +567,13 @@ public final class NDArray {
                     + dtype() + " (shape " + Shape.str(shape) + ")");
         }
         if (common == dtype()) {
-            backend().binary(op, this, other.to(common).expand(shape), this);
+            NDArray b = other.to(common).expand(shape);
+            backend().binary(op, this, b, this);
+            keepAlive(b);
         } else {
-            backend().copy(binary(op, other), this); // computed in the wider dtype, then narrowed
+            NDArray wide = binary(op, other); // computed in the wider dtype, then narrowed
+            backend().copy(wide, this);
+            keepAlive(wide);
         }
         storage.bumpVersion();
         return this;
@@ -596,7 +627,11 @@ public final class NDArray {
         int[] s = Shape.broadcast(Shape.broadcast(cond.shape, a.shape, "where"), b.shape, "where");
         DType dt = TypePromotion.resultType(a, b);
         NDArray out = empty(dt, s);
-        out.backend().where(cond.expand(s), a.to(dt).expand(s), b.to(dt).expand(s), out);
+        NDArray c = cond.expand(s);
+        NDArray x = a.to(dt).expand(s);
+        NDArray y = b.to(dt).expand(s);
+        out.backend().where(c, x, y, out);
+        keepAlive(c, x, y);
         return out;
     }
 
@@ -638,7 +673,9 @@ public final class NDArray {
         }
         DType dt = op == ReduceOp.SUM && !dtype().isFloatingPoint() ? DType.INT64 : dtype();
         NDArray out = empty(dt, kept);
-        backend().reduce(op, to(dt), flags, out);
+        NDArray x = to(dt);
+        backend().reduce(op, x, flags, out);
+        keepAlive(x);
         return keepDim ? out : dropReduced(out, flags);
     }
 
@@ -679,6 +716,7 @@ public final class NDArray {
         }
         NDArray out = empty(DType.INT64, kept);
         backend().argReduce(max, this, d, out);
+        keepAlive(this);
         if (keepDim || shape.length == 0) {
             return out;
         }
@@ -710,10 +748,11 @@ public final class NDArray {
         int[] batch = Shape.broadcast(batchA, batchB, "matmul");
         int nb = (int) Shape.numel(batch);
         DType dt = DType.promote(dtype(), other.dtype());
-        NDArray a3 = a.to(dt).expand(concat(batch, m, k)).reshape(nb, m, k);
-        NDArray b3 = b.to(dt).expand(concat(batch, k, n)).reshape(nb, k, n);
+        NDArray a3 = batchView(a.to(dt).expand(concat(batch, m, k)), nb);
+        NDArray b3 = batchView(b.to(dt).expand(concat(batch, k, n)), nb);
         NDArray out = empty(dt, nb, m, n);
         backend().matmul(a3, b3, out);
+        keepAlive(a3, b3);
         int[] outShape = concat(batch, m, n);
         if (dim() == 1) {
             outShape = remove(outShape, outShape.length - 2);
@@ -722,6 +761,37 @@ public final class NDArray {
             outShape = remove(outShape, outShape.length - 1);
         }
         return out.view(outShape);
+    }
+
+    /**
+     * {@code x [*batch, r, c]} as {@code [nb, r, c]} without copying whenever the batch dims merge
+     * into one stride: always for none or one, and for dims broadcast by {@code expand} (stride 0).
+     * A transposed matrix thus reaches BLAS as it is (a transpose flag, not a copy), and a matrix
+     * shared by every batch keeps batch stride 0, which lets the backend fold the batches (Note
+     * [Folded batches] in {@code MatmulBatches}). Other layouts are copied, as {@code reshape} would.
+     * Before this, {@code reshape} copied every non-contiguous operand: a Linear layer's forward
+     * {@code [64, 784] x [256, 784]^T} measured 2.5-3.4 ms with that strided copy and 1.0-1.7 ms
+     * without (the sgemm alone 0.6-0.9 ms; FLOAT32, 1 thread, medians under load 15-25).
+     */
+    static NDArray batchView(NDArray x, int nb) {
+        int r = x.dim() - 2;
+        int rows = x.shape[r];
+        int cols = x.shape[r + 1];
+        int stride = 0;
+        long next = -1; // the stride the next outer non-trivial batch dim needs to merge
+        for (int i = r - 1; i >= 0 && nb > 0; i--) {
+            if (x.shape[i] == 1) {
+                continue;
+            }
+            if (next >= 0 && x.strides[i] != next) {
+                return x.reshape(nb, rows, cols);
+            }
+            if (next < 0) {
+                stride = x.strides[i];
+            }
+            next = (long) x.strides[i] * x.shape[i];
+        }
+        return new NDArray(x.storage, new int[] {nb, rows, cols}, new int[] {stride, x.strides[r], x.strides[r + 1]}, x.offset);
     }
 
     private static int[] concat(int[] head, int... tail) {
@@ -734,7 +804,9 @@ public final class NDArray {
         int d = Shape.normalizeDim(dim, shape.length, "logSoftmax");
         DType dt = dtype().isFloatingPoint() ? dtype() : DType.FLOAT32;
         NDArray out = empty(dt, shape);
-        backend().logSoftmax(to(dt), d, out);
+        NDArray x = to(dt);
+        backend().logSoftmax(x, d, out);
+        keepAlive(x);
         return out;
     }
 
@@ -753,6 +825,7 @@ public final class NDArray {
         checkIndexRange(index, d, size0(d), "gather");
         NDArray out = empty(dtype(), index.shape);
         backend().gather(this, d, index, out);
+        keepAlive(this, index);
         return out;
     }
 
@@ -762,7 +835,9 @@ public final class NDArray {
         checkIndex(index, "scatterAdd");
         checkScatterShapes("scatterAdd", d, index, this, src);
         checkIndexRange(index, d, size0(d), "scatterAdd");
-        backend().scatterAdd(this, d, index, src.to(dtype()));
+        NDArray from = src.to(dtype());
+        backend().scatterAdd(this, d, index, from);
+        keepAlive(index, from);
         storage.bumpVersion();
         return this;
     }
@@ -779,7 +854,9 @@ public final class NDArray {
         int[] s = shape.clone();
         s[d] = (int) index.numel();
         NDArray out = empty(dtype(), s);
-        backend().gather(this, d, alongDim(index, d, s), out);
+        NDArray idx = alongDim(index, d, s);
+        backend().gather(this, d, idx, out);
+        keepAlive(this, idx);
         return out;
     }
 
@@ -798,7 +875,10 @@ public final class NDArray {
                     + Shape.str(expected) + " (this shape " + Shape.str(shape) + " with dim " + d + " set to the index length)");
         }
         checkIndexRange(index, d, shape[d], "indexAdd");
-        backend().scatterAdd(this, d, alongDim(index, d, expected), src.to(dtype()));
+        NDArray idx = alongDim(index, d, expected);
+        NDArray from = src.to(dtype());
+        backend().scatterAdd(this, d, idx, from);
+        keepAlive(idx, from);
         storage.bumpVersion();
         return this;
     }
@@ -809,7 +889,9 @@ public final class NDArray {
         int[] s = Shape.broadcast(shape, mask.shape, "maskedSelect");
         NDArray m = mask.expand(s);
         NDArray out = empty(dtype(), (int) m.sum().item());
-        backend().maskedSelect(expand(s), m, out);
+        NDArray x = expand(s);
+        backend().maskedSelect(x, m, out);
+        keepAlive(x, m);
         return out;
     }
 
@@ -827,6 +909,7 @@ public final class NDArray {
         }
         NDArray flat = src.to(dtype()).contiguous().view(-1);
         backend().maskedScatter(this, m, flat);
+        keepAlive(m, flat);
         storage.bumpVersion();
         return this;
     }
@@ -905,6 +988,7 @@ public final class NDArray {
         int[] outShape = p.outputShape(shape, weight.shape, bias == null ? null : bias.shape);
         NDArray out = empty(dtype(), outShape);
         backend().conv2d(this, weight, bias, p, out);
+        keepAlive(this, weight, bias);
         return out;
     }
 
@@ -930,11 +1014,13 @@ public final class NDArray {
         if (needInput) {
             gradInput = empty(dtype(), input.shape);
             backend().conv2dBackwardInput(this, weight, p, gradInput);
+            keepAlive(this, weight);
         }
         if (needWeight) {
             gradWeight = empty(dtype(), weight.shape);
             gradBias = needBias ? empty(dtype(), weight.shape[0]) : null;
             backend().conv2dBackwardWeight(this, input, p, gradWeight, gradBias);
+            keepAlive(this, input);
         } else if (needBias) {
             gradBias = reduce(ReduceOp.SUM, new int[] {0, 2, 3}, false);
         }
@@ -961,6 +1047,7 @@ public final class NDArray {
         NDArray out = empty(dtype(), outShape);
         NDArray indices = empty(DType.INT64, outShape);
         backend().maxPool2d(this, p, out, indices);
+        keepAlive(this);
         return new NDArray[] {out, indices};
     }
 
@@ -978,6 +1065,7 @@ public final class NDArray {
         }
         NDArray gradInput = empty(dtype(), inputShape);
         backend().maxPool2dBackward(this, indices, p, gradInput);
+        keepAlive(this, indices);
         return gradInput;
     }
 
@@ -993,6 +1081,7 @@ public final class NDArray {
         checkConvOperands("avgPool2d", this);
         NDArray out = empty(dtype(), p.outputShape("avgPool2d", shape));
         backend().avgPool2d(this, p, out);
+        keepAlive(this);
         return out;
     }
 
@@ -1009,7 +1098,28 @@ public final class NDArray {
         }
         NDArray gradInput = empty(dtype(), inputShape);
         backend().avgPool2dBackward(this, p, gradInput);
+        keepAlive(this);
         return gradInput;
+    }
+
+    /**
+     * Keeps the operands of a backend call, and so their storages, reachable until the call has
+     * returned: kernels hold bare arrays, and a storage found unreachable meanwhile could hand its
+     * array to another allocation (Note [Storage arrays] in {@link StoragePool}).
+     */
+    private static void keepAlive(Object a) {
+        Reference.reachabilityFence(a);
+    }
+
+    private static void keepAlive(Object a, Object b) {
+        Reference.reachabilityFence(a);
+        Reference.reachabilityFence(b);
+    }
+
+    private static void keepAlive(Object a, Object b, Object c) {
+        Reference.reachabilityFence(a);
+        Reference.reachabilityFence(b);
+        Reference.reachabilityFence(c);
     }
 
     /** Convolution and pooling operands: FLOAT32 or FLOAT64, one dtype, one device (null entries skipped). */

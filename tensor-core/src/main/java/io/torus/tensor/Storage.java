@@ -1,5 +1,7 @@
 package io.torus.tensor;
 
+import java.util.Arrays;
+
 /**
  * A flat block of elements of one dtype, shared by every view of it, with the version counter
  * that autograd reads to detect in-place writes to saved tensors (PyTorch's variable_version).
@@ -10,48 +12,106 @@ public final class Storage {
     private final Device device;
     private final Object data;
     private final int size;
+    private final boolean recycled;
     private int version;
 
-    private Storage(DType dtype, Device device, Object data, int size) {
+    private Storage(DType dtype, Device device, Object data, int size, boolean recycled) {
         this.dtype = dtype;
         this.device = device;
         this.data = data;
         this.size = size;
+        this.recycled = recycled;
     }
 
+    /** A zero-filled storage of {@code size} elements. */
     public static Storage allocate(DType dtype, long size) {
+        Storage s = allocateUninitialized(dtype, size);
+        if (s.recycled) {
+            s.zero();
+        }
+        return s;
+    }
+
+    /**
+     * A storage of {@code size} elements whose contents are arbitrary, as {@code torch.empty}'s:
+     * a large one may reuse the array of a garbage-collected storage ({@link StoragePool}), so
+     * every element must be written before it is read. Small ones are fresh (zeroed) arrays.
+     */
+    public static Storage allocateUninitialized(DType dtype, long size) {
         if (size > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("storage of " + size + " elements: at most " + (Integer.MAX_VALUE - 8) + " are supported");
         }
         int n = (int) size;
-        Object data = switch (dtype) {
+        Class<?> type = arrayType(dtype);
+        long bytes = (long) n * StoragePool.bytesPerElement(type);
+        StoragePool pool = StoragePool.instance();
+        if (!pool.pools(bytes)) {
+            pool.drain(); // so that collected arrays beyond the pool's bound are released soon, not at the next large allocation
+            return new Storage(dtype, Device.CPU, newArray(dtype, n), n, false);
+        }
+        Object data = pool.take(type, n);
+        boolean recycled = data != null;
+        if (!recycled) {
+            data = newArray(dtype, n);
+        }
+        Storage s = new Storage(dtype, Device.CPU, data, n, recycled);
+        pool.track(s, data, bytes);
+        return s;
+    }
+
+    private static Class<?> arrayType(DType dtype) {
+        return switch (dtype) {
+            case FLOAT32 -> float[].class;
+            case FLOAT64 -> double[].class;
+            case INT64 -> long[].class;
+            case INT32 -> int[].class;
+            case BOOL -> boolean[].class;
+        };
+    }
+
+    private static Object newArray(DType dtype, int n) {
+        return switch (dtype) {
             case FLOAT32 -> new float[n];
             case FLOAT64 -> new double[n];
             case INT64 -> new long[n];
             case INT32 -> new int[n];
             case BOOL -> new boolean[n];
         };
-        return new Storage(dtype, Device.CPU, data, n);
+    }
+
+    private void zero() {
+        switch (dtype) {
+            case FLOAT32 -> Arrays.fill((float[]) data, 0f);
+            case FLOAT64 -> Arrays.fill((double[]) data, 0d);
+            case INT64 -> Arrays.fill((long[]) data, 0L);
+            case INT32 -> Arrays.fill((int[]) data, 0);
+            case BOOL -> Arrays.fill((boolean[]) data, false);
+        }
+    }
+
+    /** Whether this storage reuses the array of a collected one (its initial contents were arbitrary). */
+    public boolean recycled() {
+        return recycled;
     }
 
     public static Storage wrap(float[] data) {
-        return new Storage(DType.FLOAT32, Device.CPU, data, data.length);
+        return new Storage(DType.FLOAT32, Device.CPU, data, data.length, false);
     }
 
     public static Storage wrap(double[] data) {
-        return new Storage(DType.FLOAT64, Device.CPU, data, data.length);
+        return new Storage(DType.FLOAT64, Device.CPU, data, data.length, false);
     }
 
     public static Storage wrap(long[] data) {
-        return new Storage(DType.INT64, Device.CPU, data, data.length);
+        return new Storage(DType.INT64, Device.CPU, data, data.length, false);
     }
 
     public static Storage wrap(int[] data) {
-        return new Storage(DType.INT32, Device.CPU, data, data.length);
+        return new Storage(DType.INT32, Device.CPU, data, data.length, false);
     }
 
     public static Storage wrap(boolean[] data) {
-        return new Storage(DType.BOOL, Device.CPU, data, data.length);
+        return new Storage(DType.BOOL, Device.CPU, data, data.length, false);
     }
 
     public DType dtype() {

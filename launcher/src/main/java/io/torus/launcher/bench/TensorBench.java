@@ -139,7 +139,7 @@ public final class TensorBench {
         }
         out.println("JVM OpenBLAS (bytedeco, used by Torus): core " + blas.coreName() + ", " + blas.threads() + " thread(s); "
                 + blas.config());
-        out.println("Torus matmul: " + (CpuBackend.nativeBlas() ? "native OpenBLAS (float[] operands through JNI)"
+        out.println("Torus matmul: " + (CpuBackend.nativeBlas() ? "native OpenBLAS (heap operands staged into off-heap buffers)"
                 : "pure-Java GEMM (native OpenBLAS did not load)"));
         if (!config.reference()) {
             out.println("PyTorch reference: off (--no-reference)");
@@ -292,7 +292,7 @@ public final class TensorBench {
                     copy ? "(base)" : Table.ratio(gbps[i] / gbps[0], ELEMENTWISE_GOAL));
         }
         notes.add(String.format(Locale.ROOT, "%d elements (%d MiB) per operand; add/mul read 2 and write 1 operand (a new "
-                + "array, zeroed by the JVM first: not counted), add_ writes in place, sum reads 1; arraycopy reads 1, writes 1; "
+                + "array: recycled by the storage pool once the collector has freed an earlier result, else zeroed by the JVM first, not counted), add_ writes in place, sum reads 1; arraycopy reads 1, writes 1; "
                 + "GB = 1e9 bytes. Java ops first run 20,000 times on 1024 elements so that the JIT has compiled them.",
                 numel, bytes >> 20));
         return t;

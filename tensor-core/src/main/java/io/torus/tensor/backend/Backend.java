@@ -21,7 +21,17 @@ import io.torus.tensor.op.UnaryOp;
 public interface Backend {
     Device.Type deviceType();
 
+    /** A zero-filled storage of {@code size} elements on this device. */
     Storage allocate(DType dtype, long size);
+
+    /**
+     * A storage of {@code size} elements whose contents are arbitrary ({@code torch.empty}): the
+     * caller writes every element before reading any. Backends may recycle memory here (the CPU's
+     * {@code StoragePool}); the default is {@link #allocate}.
+     */
+    default Storage allocateUninitialized(DType dtype, long size) {
+        return allocate(dtype, size);
+    }
 
     /** Copies (and converts) {@code src} into {@code dst} of the same shape. */
     void copy(NDArray src, NDArray dst);

@@ -47,6 +47,11 @@ public final class CpuBackend implements Backend {
         return Storage.allocate(dtype, size);
     }
 
+    @Override
+    public Storage allocateUninitialized(DType dtype, long size) {
+        return Storage.allocateUninitialized(dtype, size);
+    }
+
     // ------------------------------------------------------------ element access for generic paths
 
     private static double load(Storage s, int i) {
@@ -334,22 +339,25 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void matmul(NDArray a, NDArray b, NDArray out) {
-        int batch = a.shape()[0];
+        if (a.shape()[2] == 0) {
+            fill(out, 0);
+            return;
+        }
         boolean floating = a.dtype() == DType.FLOAT32 || a.dtype() == DType.FLOAT64;
-        boolean blas = floating && OpenBlas.available();
-        boolean vector = floating && !blas && VectorApi.ENABLED;
-        for (int i = 0; i < batch; i++) {
-            NDArray ai = a.select(0, i);
-            NDArray bi = b.select(0, i);
-            NDArray ci = out.select(0, i);
-            if (a.shape()[2] == 0) {
-                fill(ci, 0);
-            } else if (blas) {
-                OpenBlas.gemm(ai, bi, ci);
-            } else if (vector) {
+        MatmulBatches f = MatmulBatches.fold(a, b, out);
+        if (floating && OpenBlas.available()) {
+            OpenBlas.gemmBatched(f.a(), f.b(), f.c());
+            return;
+        }
+        boolean vector = floating && VectorApi.ENABLED;
+        for (int i = 0; i < f.a().shape()[0]; i++) {
+            NDArray ai = f.a().select(0, i);
+            NDArray bi = f.b().select(0, i);
+            NDArray ci = f.c().select(0, i);
+            if (vector) {
                 VectorGemm.gemm(ai, bi, ci);
             } else {
-                JavaGemm.gemm(ai, bi, ci, a.shape()[1], b.shape()[2], a.shape()[2]);
+                JavaGemm.gemm(ai, bi, ci, ai.shape()[0], bi.shape()[1], ai.shape()[1]);
             }
         }
     }

@@ -3,6 +3,8 @@ package io.torus.tensor.backend.cpu;
 import io.torus.tensor.NDArray;
 import io.torus.tensor.op.Conv2dParams;
 
+import java.lang.ref.Reference;
+
 import static io.torus.tensor.backend.cpu.ConvWorkspace.Buffer.COLUMNS;
 import static io.torus.tensor.backend.cpu.ConvWorkspace.Buffer.PLANE;
 import static io.torus.tensor.backend.cpu.ConvWorkspace.Buffer.SMALL;
@@ -152,6 +154,13 @@ final class CpuConvolution {
                 }
             }
         }
+        keepAlive(x, wt); // copies made above, read through bare arrays (Note [Storage arrays] in StoragePool)
+    }
+
+    /** Keeps a kernel's own contiguous copies, read through bare arrays, reachable until it is done. */
+    private static void keepAlive(NDArray a, NDArray b) {
+        Reference.reachabilityFence(a);
+        Reference.reachabilityFence(b);
     }
 
     static void backwardWeight(ConvWorkspace ws, NDArray gradOut, NDArray input, Conv2dParams p, NDArray gradWeight,
@@ -187,6 +196,7 @@ final class CpuConvolution {
                 gradBias.setDouble(o, ConvWorkspace.get(dw, o * kb + k));
             }
         }
+        keepAlive(x, go);
     }
 
     static void backwardInput(ConvWorkspace ws, NDArray gradOut, NDArray weight, Conv2dParams p, NDArray gradInput) {
@@ -221,6 +231,7 @@ final class CpuConvolution {
                 }
             }
         }
+        keepAlive(wt, go);
     }
 
     /**

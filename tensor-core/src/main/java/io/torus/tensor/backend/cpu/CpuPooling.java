@@ -3,6 +3,7 @@ package io.torus.tensor.backend.cpu;
 import io.torus.tensor.NDArray;
 import io.torus.tensor.op.Pool2dParams;
 
+import java.lang.ref.Reference;
 import java.util.Arrays;
 
 /**
@@ -69,6 +70,7 @@ final class CpuPooling {
                 maxPlane(x.storage().doubles(), xb, win, out.storage().doubles(), ob, ia, ib);
             }
         }
+        Reference.reachabilityFence(x);
     }
 
     /** Both axes' windows and the input's row length: what every plane's loops need. */
@@ -208,6 +210,8 @@ final class CpuPooling {
                 }
             }
         }
+        Reference.reachabilityFence(g);
+        Reference.reachabilityFence(idx);
     }
 
     private static void checkIndices(long[] ia, int from, int n, int[] inputShape) {
@@ -261,6 +265,7 @@ final class CpuPooling {
                 }
             }
         }
+        Reference.reachabilityFence(x);
     }
 
     /** Per output position: the window size with padding ({@code countIncludePad}) or the in-bounds taps only. */
@@ -322,5 +327,6 @@ final class CpuPooling {
                 }
             }
         }
+        Reference.reachabilityFence(g);
     }
 }

@@ -7,6 +7,8 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.openblas.global.openblas_nolapack;
 
+import java.lang.ref.Reference;
+import java.nio.Buffer;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 
@@ -32,7 +34,38 @@ import java.nio.FloatBuffer;
  * Copying with {@link FloatBuffer} bulk puts (plain Java) and with JavaCPP's {@code put(float[])}
  * (JNI) cost the same; the former is used. Buffers grow to the largest operand seen and stay,
  * up to {@link #KEEP_ELEMENTS} (2048 x 2048); larger ones are freed after the call, where the
- * product's O(n^3) work dwarfs an allocation.
+ * product's O(n^3) work dwarfs an allocation. {@link #gemmBatched} stages a matrix shared by every
+ * batch (batch stride 0) once; {@code NDArray.matmul} hands transposed and broadcast operands over
+ * as views, so they arrive here with their strides instead of as contiguous copies.
+ *
+ * <p>Note [Where the staged time goes]: one call {@code C = A·B}, n x n FLOAT32, a fresh output as
+ * {@code NDArray.matmul} makes it, each phase timed inside the loop (Sapphire Rapids VM, SkylakeX
+ * kernels, 1 thread, load ~4, median of 10 rounds, us):
+ * <pre>
+ *   n      new float[] out   stage A   stage B   sgemm    copy C out   sgemm alone, off-heap (bound)
+ *   256    28-124            10        10        232      17           229
+ *   512    111-117           78        78        1738     131          1709
+ *   1024   430-815           599       573       13874    539          13616
+ * </pre>
+ * The BLAS call itself runs at the bound; the gap is the three copies and the fresh output, and
+ * they are bound by memory traffic, not by how they are made: on cold data Unsafe.copyMemory (what
+ * the buffer puts use), JNI {@code Get/SetFloatArrayRegion}, 512-bit Vector API loops, 64 KiB
+ * chunks and even heap-to-heap {@code System.arraycopy} all move 7-9 GB/s here (n = 256 to 1024).
+ * An output allocated without zeroing ({@code jdk.internal.misc.Unsafe.allocateUninitializedArray})
+ * saved nothing measurable: the cost of the fresh array is its cold memory, not the zeroing pass.
+ * Splitting the product into row panels so that each staged panel is consumed while cache-hot did
+ * not pay either in a (loaded) trial: OpenBLAS then packs B once per panel. So with operands in Java arrays the
+ * staged product tops out near 0.85-0.9 of the bound at n = 256..1024 on this machine.
+ * Zero-copy needs native memory the GC cannot move: bytedeco's {@code float[]} overloads (and
+ * JNA's direct mapping) use {@code Get<Type>ArrayElements}, which copies all three arrays into
+ * fresh native memory and back (1024^3: 18.8-45 ms against 13.6), and JDK 17's foreign-function
+ * API refuses heap segments. What would reach the bound: off-heap {@code Storage} (operands are
+ * then passed as they are; only the output allocation remains), or a small JNI shim that pins the
+ * arrays with {@code GetPrimitiveArrayCritical} around {@code cblas_sgemm} (a throwaway prototype
+ * came within the noise of the off-heap call at n = 256 and 1024, measured under load; it needs a
+ * C toolchain and per-platform builds, and it blocks every GC for the length of the call, so
+ * a 100 ms product at n = 2048 stalls allocating threads that long), or JDK 22's
+ * {@code Linker.Option.critical(true)}, which accepts heap segments.
  *
  * <p>Threads: {@link IntraOp#threads()} (one unless {@code torus.intraop.threads} or
  * {@code TORUS_NUM_THREADS} says otherwise), through {@code blas_set_num_threads}. OpenBLAS
@@ -97,32 +130,47 @@ final class OpenBlas {
 
     /** {@code c = a · b} for 2-D views {@code [m, k] x [k, n] -> [m, n]} of FLOAT32 or FLOAT64, any strides. */
     static void gemm(NDArray a, NDArray b, NDArray c) {
-        int m = a.shape()[0];
-        int k = a.shape()[1];
-        int n = b.shape()[1];
-        if (m == 0 || n == 0) {
+        gemmBatched(a.unsqueeze(0), b.unsqueeze(0), c.unsqueeze(0));
+    }
+
+    /**
+     * {@code c[i] = a[i] · b[i]} for 3-D views {@code [nb, m, k] x [nb, k, n] -> [nb, m, n]} of
+     * FLOAT32 or FLOAT64, any strides. An operand whose batch stride is 0 (one matrix broadcast
+     * to every batch) is staged once.
+     */
+    static void gemmBatched(NDArray a, NDArray b, NDArray c) {
+        int batch = a.shape()[0];
+        int m = a.shape()[1];
+        int k = a.shape()[2];
+        int n = b.shape()[2];
+        if (batch == 0 || m == 0 || n == 0) {
             return;
         }
+        boolean f32 = a.dtype() == DType.FLOAT32;
         Staging s = STAGING.get();
         try {
-            if (a.dtype() == DType.FLOAT32) {
-                FloatPointer pa = s.floats(0, (long) m * k);
-                FloatPointer pb = s.floats(1, (long) k * n);
-                FloatPointer pc = s.floats(2, (long) m * n);
-                boolean ta = stage(a, s.floatBuffer(0), null);
-                boolean tb = stage(b, s.floatBuffer(1), null);
-                openblas_nolapack.cblas_sgemm(ROW_MAJOR, ta ? TRANS : NO_TRANS, tb ? TRANS : NO_TRANS, m, n, k,
-                        1f, pa, ta ? m : k, pb, tb ? k : n, 0f, pc, n);
-                unstage(s.floatBuffer(2), null, c);
-            } else {
-                DoublePointer pa = s.doubles(0, (long) m * k);
-                DoublePointer pb = s.doubles(1, (long) k * n);
-                DoublePointer pc = s.doubles(2, (long) m * n);
-                boolean ta = stage(a, null, s.doubleBuffer(0));
-                boolean tb = stage(b, null, s.doubleBuffer(1));
-                openblas_nolapack.cblas_dgemm(ROW_MAJOR, ta ? TRANS : NO_TRANS, tb ? TRANS : NO_TRANS, m, n, k,
-                        1d, pa, ta ? m : k, pb, tb ? k : n, 0d, pc, n);
-                unstage(null, s.doubleBuffer(2), c);
+            Pointer pa = s.pointer(f32, 0, (long) m * k);
+            Pointer pb = s.pointer(f32, 1, (long) k * n);
+            Pointer pc = s.pointer(f32, 2, (long) m * n);
+            boolean ta = false;
+            boolean tb = false;
+            for (int i = 0; i < batch; i++) {
+                if (i == 0 || a.strides()[0] != 0) {
+                    ta = stage(a.select(0, i), s.buffer(f32, 0));
+                }
+                if (i == 0 || b.strides()[0] != 0) {
+                    tb = stage(b.select(0, i), s.buffer(f32, 1));
+                }
+                int transA = ta ? TRANS : NO_TRANS;
+                int transB = tb ? TRANS : NO_TRANS;
+                if (f32) {
+                    openblas_nolapack.cblas_sgemm(ROW_MAJOR, transA, transB, m, n, k,
+                            1f, (FloatPointer) pa, ta ? m : k, (FloatPointer) pb, tb ? k : n, 0f, (FloatPointer) pc, n);
+                } else {
+                    openblas_nolapack.cblas_dgemm(ROW_MAJOR, transA, transB, m, n, k,
+                            1d, (DoublePointer) pa, ta ? m : k, (DoublePointer) pb, tb ? k : n, 0d, (DoublePointer) pc, n);
+                }
+                unstage(s.buffer(f32, 2), c.select(0, i));
             }
         } finally {
             s.trim();
@@ -130,11 +178,11 @@ final class OpenBlas {
     }
 
     /**
-     * Copies the 2-D view {@code x} densely into {@code fb} (FLOAT32) or {@code db} (FLOAT64):
+     * Copies the 2-D view {@code x} densely into {@code into} (a FloatBuffer or DoubleBuffer):
      * row-major when its rows are contiguous, else column-major (returns true: BLAS transposes)
      * when its columns are, else through a contiguous copy.
      */
-    private static boolean stage(NDArray x, FloatBuffer fb, DoubleBuffer db) {
+    private static boolean stage(NDArray x, Buffer into) {
         int[] sh = x.shape();
         int[] st = x.strides();
         boolean trans = st[1] != 1 && st[0] == 1;
@@ -148,25 +196,26 @@ final class OpenBlas {
         int stride = trans ? st[1] : st[0];
         int off = x.offset();
         if (stride == len || lines == 1) {
-            put(x, off, 0, lines * len, fb, db);
+            put(x, off, 0, lines * len, into);
         } else {
             for (int l = 0; l < lines; l++) {
-                put(x, off + l * stride, l * len, len, fb, db);
+                put(x, off + l * stride, l * len, len, into);
             }
         }
+        Reference.reachabilityFence(x); // a contiguous copy read through its bare array (Note [Storage arrays])
         return trans;
     }
 
-    private static void put(NDArray x, int from, int to, int count, FloatBuffer fb, DoubleBuffer db) {
-        if (fb != null) {
+    private static void put(NDArray x, int from, int to, int count, Buffer into) {
+        if (into instanceof FloatBuffer fb) {
             fb.put(to, x.storage().floats(), from, count);
         } else {
-            db.put(to, x.storage().doubles(), from, count);
+            ((DoubleBuffer) into).put(to, x.storage().doubles(), from, count);
         }
     }
 
     /** Copies the dense row-major result out of the staging buffer into {@code c}. */
-    private static void unstage(FloatBuffer fb, DoubleBuffer db, NDArray c) {
+    private static void unstage(Buffer from, NDArray c) {
         int[] sh = c.shape();
         int[] st = c.strides();
         int m = sh[0];
@@ -174,24 +223,24 @@ final class OpenBlas {
         if (st[1] == 1 || n == 1) {
             int stride = st[0];
             if (stride == n || m == 1) {
-                get(fb, db, 0, c, c.offset(), m * n);
+                get(from, 0, c, c.offset(), m * n);
             } else {
                 for (int i = 0; i < m; i++) {
-                    get(fb, db, i * n, c, c.offset() + i * stride, n);
+                    get(from, i * n, c, c.offset() + i * stride, n);
                 }
             }
             return;
         }
         NDArray dense = NDArray.empty(c.dtype(), m, n);
-        get(fb, db, 0, dense, 0, m * n);
+        get(from, 0, dense, 0, m * n);
         c.backend().copy(dense, c);
     }
 
-    private static void get(FloatBuffer fb, DoubleBuffer db, int from, NDArray c, int to, int count) {
-        if (fb != null) {
+    private static void get(Buffer staged, int from, NDArray c, int to, int count) {
+        if (staged instanceof FloatBuffer fb) {
             fb.get(from, c.storage().floats(), to, count);
         } else {
-            db.get(from, c.storage().doubles(), to, count);
+            ((DoubleBuffer) staged).get(from, c.storage().doubles(), to, count);
         }
     }
 
@@ -201,6 +250,11 @@ final class OpenBlas {
         private final FloatBuffer[] floatBuffers = new FloatBuffer[3];
         private final DoublePointer[] doubles = new DoublePointer[3];
         private final DoubleBuffer[] doubleBuffers = new DoubleBuffer[3];
+
+        /** Slot {@code slot}'s buffer of at least {@code n} elements, FLOAT32 or FLOAT64. */
+        Pointer pointer(boolean f32, int slot, long n) {
+            return f32 ? floats(slot, n) : doubles(slot, n);
+        }
 
         FloatPointer floats(int slot, long n) {
             if (floats[slot] == null || floats[slot].capacity() < n) {
@@ -220,12 +274,9 @@ final class OpenBlas {
             return doubles[slot];
         }
 
-        FloatBuffer floatBuffer(int slot) {
-            return floatBuffers[slot];
-        }
-
-        DoubleBuffer doubleBuffer(int slot) {
-            return doubleBuffers[slot];
+        /** The buffer view of slot {@code slot}'s pointer, after {@link #pointer} sized it. */
+        Buffer buffer(boolean f32, int slot) {
+            return f32 ? floatBuffers[slot] : doubleBuffers[slot];
         }
 
         /** Frees buffers that grew beyond {@link #KEEP_ELEMENTS}. */

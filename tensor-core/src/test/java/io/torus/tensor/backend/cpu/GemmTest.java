@@ -187,6 +187,54 @@ class GemmTest {
         }
     }
 
+    /** Note [Folded batches]: which batched operands become one product, and that both ways agree. */
+    @Test
+    void matmulBatches_foldsStackedRowsTimesSharedMatrix() {
+        NDArray w = NDArray.uniform(GEN, -1, 1, DType.FLOAT32, 7, 3).unsqueeze(0).expand(4, 7, 3);
+        NDArray contiguous = NDArray.uniform(GEN, -1, 1, DType.FLOAT32, 4, 5, 7);
+        NDArray out = NDArray.empty(DType.FLOAT32, 4, 5, 3);
+        MatmulBatches folded = MatmulBatches.fold(contiguous, w, out);
+        assertEquals(List.of(1, 20, 7), shape(folded.a()));
+        assertEquals(List.of(1, 7, 3), shape(folded.b()));
+        assertEquals(List.of(1, 20, 3), shape(folded.c()));
+        NDArray rows = NDArray.uniform(GEN, -1, 1, DType.FLOAT32, 4, 1, 7);
+        assertEquals(List.of(1, 4, 7), shape(MatmulBatches.fold(rows, w, NDArray.empty(DType.FLOAT32, 4, 1, 3)).a()));
+
+        NDArray padded = NDArray.uniform(GEN, -1, 1, DType.FLOAT32, 4, 6, 7).narrow(1, 0, 5);
+        NDArray transposed = NDArray.uniform(GEN, -1, 1, DType.FLOAT32, 4, 7, 5).transpose(1, 2);
+        NDArray perBatch = NDArray.uniform(GEN, -1, 1, DType.FLOAT32, 4, 7, 3);
+        for (NDArray[] unfoldable : new NDArray[][] {{padded, w}, {transposed, w}, {contiguous, perBatch}}) {
+            MatmulBatches same = MatmulBatches.fold(unfoldable[0], unfoldable[1], out);
+            assertTrue(same.a() == unfoldable[0] && same.b() == unfoldable[1] && same.c() == out);
+        }
+    }
+
+    /** Every batch layout through the backend (folded, staged-once shared operand, per batch) against the reference. */
+    @Test
+    void matmul_sharedOperandsAndFoldedBatches() {
+        for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64, DType.FLOAT32}) {
+            NDArray w = NDArray.uniform(GEN, -1, 1, dt, 7, 3);
+            NDArray lhs = NDArray.uniform(GEN, -1, 1, dt, 5, 7);
+            NDArray[] batches = {
+                NDArray.uniform(GEN, -1, 1, dt, 4, 5, 7),                          // folds
+                NDArray.uniform(GEN, -1, 1, dt, 4, 6, 7).narrow(1, 1, 5),          // padded rows: per batch, w staged once
+                NDArray.uniform(GEN, -1, 1, dt, 4, 7, 5).transpose(1, 2),          // transposed batches
+                NDArray.uniform(GEN, -1, 1, dt, 4, 1, 7),                          // one row per batch: folds
+            };
+            for (NDArray x : batches) {
+                NDArray y = x.matmul(w);
+                for (int i = 0; i < x.shape()[0]; i++) {
+                    assertClose(reference(x.select(0, i), w), y.select(0, i), 7, dt + " " + x + " batch " + i);
+                }
+            }
+            NDArray rhs = NDArray.uniform(GEN, -1, 1, dt, 4, 7, 3);
+            NDArray z = lhs.matmul(rhs); // the shared matrix on the left
+            for (int i = 0; i < 4; i++) {
+                assertClose(reference(lhs, rhs.select(0, i)), z.select(0, i), 7, dt + " shared left operand, batch " + i);
+            }
+        }
+    }
+
     private static List<Integer> shape(NDArray x) {
         List<Integer> s = new ArrayList<>();
         for (int d : x.shape()) {

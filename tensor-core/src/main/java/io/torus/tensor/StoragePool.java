@@ -1,0 +1,173 @@
+package io.torus.tensor;
+
+import java.lang.ref.PhantomReference;
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A cache of large CPU arrays whose {@link Storage} has been garbage-collected, handed to the next
+ * uninitialised allocation of the same dtype and length, after PyTorch's CUDA caching allocator
+ * ({@code c10/cuda/CUDACachingAllocator.cpp}): there a block returns to the cache when the
+ * tensor's reference count drops to zero; here when the garbage collector finds its Storage
+ * unreachable.
+ *
+ * <p>Why: a JVM zeroes every new array, and G1 allocates an array above half a region (1 MiB
+ * here) as a humongous object. For {@code a.add(b)} over 64 MiB of FLOAT32 the kernel takes ~17 ms
+ * and the zeroed output ~6.5 ms more (2-vCPU Sapphire Rapids VM, any collector: G1, Parallel,
+ * Serial, pre-sized heap, huge pages); a recycled array skips those 6.5 ms.
+ *
+ * <h2>How an array comes back</h2>
+ * Every Storage that {@link Storage#allocateUninitialized} creates at or above {@link #MIN_BYTES}
+ * is tracked by a {@link Tracker}: a {@link PhantomReference} to the Storage that also holds the
+ * array strongly. Views share their Storage, so while any view lives the Storage is reachable and
+ * the tracker stays put. Once the collector finds the Storage unreachable it enqueues the tracker;
+ * the next allocation (of any size) drains the queue into size-exact free lists (at most {@link #MAX_BYTES} in
+ * all, the oldest evicted first) and takes an array from them.
+ *
+ * <h2>The contract this relies on (Note [Storage arrays])</h2>
+ * A phantom reference tells that nobody can reach the <em>Storage</em>; it cannot tell that nobody
+ * still holds the bare array. So the backing array of a Storage may be used only while that Storage
+ * (or an NDArray over it) is strongly reachable: code that keeps only the array in a local variable
+ * across work that may allocate must end with {@code Reference.reachabilityFence(owner)}, as
+ * {@code java.nio.DirectByteBuffer} does. {@link NDArray} fences the operands of every backend call,
+ * so backend kernels, which receive NDArrays, are covered; arrays from {@link Storage#wrap} are
+ * the caller's and are never pooled.
+ *
+ * <p>Thread-safe: the free lists are guarded by this pool's monitor; the queue and the tracker
+ * set are concurrent. Settings: {@code torus.storage.pool.minBytes} (default 1 MiB) and
+ * {@code torus.storage.pool.maxBytes} (default 0: off; at most an eighth of the heap).
+ *
+ * <p>Off by default: the pool is only as safe as the fences above, and code outside tensor-core
+ * that keeps a bare storage array past its tensor's last use could see the array reused. It is an
+ * opt-in speed-up (about 0.5x to 0.8x of a memory copy for out-of-place ops on 64 MiB tensors)
+ * until every module has been audited for that rule.
+ */
+final class StoragePool {
+    static final long MIN_BYTES = Long.getLong("torus.storage.pool.minBytes", 1L << 20);
+    static final long MAX_BYTES = Math.min(Long.getLong("torus.storage.pool.maxBytes", 0L),
+            Runtime.getRuntime().maxMemory() / 8);
+
+    private static volatile StoragePool instance = new StoragePool(MIN_BYTES, MAX_BYTES);
+
+    /** The pool that {@link Storage#allocateUninitialized} uses. */
+    static StoragePool instance() {
+        return instance;
+    }
+
+    /** Tests: replaces the process-wide pool and returns the previous one. */
+    static StoragePool replaceForTesting(StoragePool pool) {
+        StoragePool previous = instance;
+        instance = pool;
+        return previous;
+    }
+
+    /** The phantom reference to a pooled Storage, holding its array for when the Storage is gone. */
+    private static final class Tracker extends PhantomReference<Storage> {
+        final Object array;
+        final long bytes;
+
+        Tracker(Storage owner, Object array, long bytes, ReferenceQueue<Storage> queue) {
+            super(owner, queue);
+            this.array = array;
+            this.bytes = bytes;
+        }
+    }
+
+    /** A free list's key: the array's class (its dtype) and length. */
+    private record Key(Class<?> type, int length) {
+        static Key of(Object array) {
+            return new Key(array.getClass(), java.lang.reflect.Array.getLength(array));
+        }
+    }
+
+    private final long minBytes;
+    private final long maxBytes;
+    private final ReferenceQueue<Storage> queue = new ReferenceQueue<>();
+    /** Keeps the trackers themselves reachable until they are enqueued. */
+    private final Set<Tracker> tracked = ConcurrentHashMap.newKeySet();
+    /** Guarded by this: free arrays by key, and all of them oldest first for eviction. */
+    private final Map<Key, ArrayDeque<Object>> free = new HashMap<>();
+    private final ArrayDeque<Object> age = new ArrayDeque<>();
+    private long freeBytes;
+    private long hits;
+    private long misses;
+
+    StoragePool(long minBytes, long maxBytes) {
+        this.minBytes = minBytes;
+        this.maxBytes = maxBytes;
+    }
+
+    boolean pools(long bytes) {
+        return maxBytes > 0 && bytes >= minBytes && bytes <= maxBytes;
+    }
+
+    /** A free array of exactly this class and length, or null; its contents are arbitrary. */
+    Object take(Class<?> type, int length) {
+        drain();
+        synchronized (this) {
+            ArrayDeque<Object> list = free.get(new Key(type, length));
+            Object array = list == null ? null : list.pollLast();
+            if (array == null) {
+                misses++;
+                return null;
+            }
+            hits++;
+            age.removeLastOccurrence(array);
+            freeBytes -= bytes(array);
+            return array;
+        }
+    }
+
+    /** Watches {@code owner}: once it is unreachable, {@code array} (its backing array) may be handed out again. */
+    void track(Storage owner, Object array, long bytes) {
+        tracked.add(new Tracker(owner, array, bytes, queue));
+    }
+
+    /** Moves the arrays of collected Storages onto the free lists. */
+    void drain() {
+        Reference<? extends Storage> r;
+        while ((r = queue.poll()) != null) {
+            Tracker t = (Tracker) r;
+            tracked.remove(t);
+            give(t.array, t.bytes);
+        }
+    }
+
+    private synchronized void give(Object array, long bytes) {
+        if (bytes > maxBytes) {
+            return;
+        }
+        while (freeBytes + bytes > maxBytes) {
+            Object old = age.pollFirst();
+            free.get(Key.of(old)).removeFirstOccurrence(old);
+            freeBytes -= bytes(old);
+        }
+        free.computeIfAbsent(Key.of(array), k -> new ArrayDeque<>()).addLast(array);
+        age.addLast(array);
+        freeBytes += bytes;
+    }
+
+    private static long bytes(Object array) {
+        return (long) java.lang.reflect.Array.getLength(array) * bytesPerElement(array.getClass());
+    }
+
+    static int bytesPerElement(Class<?> arrayType) {
+        if (arrayType == double[].class || arrayType == long[].class) {
+            return 8;
+        }
+        return arrayType == boolean[].class ? 1 : 4;
+    }
+
+    /** What the pool holds and has done, for tests and benchmarks. */
+    record Stats(long freeBytes, int freeArrays, int tracked, long hits, long misses) {
+    }
+
+    synchronized Stats stats() {
+        return new Stats(freeBytes, age.size(), tracked.size(), hits, misses);
+    }
+}
