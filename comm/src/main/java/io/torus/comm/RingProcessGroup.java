@@ -1,15 +1,18 @@
 package io.torus.comm;
 
 import io.torus.autograd.Tensor;
+import io.torus.comm.algo.ChunkPlan;
 import io.torus.comm.algo.Collectives;
 import io.torus.comm.transport.PeerLostException;
 import io.torus.comm.transport.Transport;
 import io.torus.tensor.DType;
+import io.torus.tensor.NDArray;
+import io.torus.tensor.Shape;
+import io.torus.tensor.Storage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -21,13 +24,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /*
- * The ProcessGroup of this milestone: tensors in, float arrays through Collectives, tensors out.
+ * The ProcessGroup of this milestone: tensors in, their storage arrays through Collectives,
+ * tensors out. Every dtype (FLOAT32, FLOAT64, INT64, INT32, BOOL) travels as the Java array its
+ * Storage already holds; see Reductions for what each ReduceOp means per dtype.
  *
  * Every collective, asynchronous or not, runs on one communication thread per group, in issue
  * order, so the order the user issues them is the order on the wire (the sequence numbers in
- * Collectives depend on it); the blocking methods simply wait for their turn. The tensor is read
- * (toFloatArray) when the collective starts and written (setData) when it ends, both on that
- * thread; Work.await() gives the caller a happens-before edge to the result.
+ * Collectives depend on it); the blocking methods simply wait for their turn. A contiguous tensor
+ * is reduced in place in its own storage, with no copy at all (Staged); a strided view is copied
+ * out when the collective starts and back when it ends, both on that thread. Work.await() gives
+ * the caller a happens-before edge to the result.
  *
  * Any failure inside a collective leaves the other ranks waiting for data that will never come,
  * so it breaks the group: the transport is aborted (peers fail too, naming the culprit) and every
@@ -72,48 +78,67 @@ final class RingProcessGroup implements ProcessGroup {
     @Override
     public Work allReduceAsync(Tensor tensor, ReduceOp op) {
         Objects.requireNonNull(op, "op");
-        checkFloat32("allReduce", tensor);
+        int n = checkTensor("allReduce", tensor);
+        checkOp("allReduce", tensor, op);
         return submit("allReduce", () -> {
-            float[] data = tensor.toFloatArray();
-            collectives.allReduce(data, 0, data.length, op);
-            tensor.setData(data);
+            Staged staged = Staged.of(tensor.data());
+            collectives.allReduce(staged.array(), staged.offset(), n, op);
+            staged.commit();
         });
     }
 
     @Override
     public void broadcast(Tensor tensor, int root) {
-        checkFloat32("broadcast", tensor);
+        int n = checkTensor("broadcast", tensor);
         if (root < 0 || root >= worldSize()) {
             throw new IllegalArgumentException("broadcast: root " + root + ": expected a rank 0.." + (worldSize() - 1));
         }
         submit("broadcast", () -> {
-            float[] data = tensor.toFloatArray();
-            collectives.broadcast(data, 0, data.length, root);
+            Staged staged = Staged.of(tensor.data());
+            collectives.broadcast(staged.array(), staged.offset(), n, root);
             if (rank() != root) {
-                tensor.setData(data);
+                staged.commit();
             }
         }).await();
     }
 
+    /** Returns N tensors that are views of one freshly allocated storage (rank r's at offset r * numel). */
     @Override
     public List<Tensor> allGather(Tensor tensor) {
-        int n = checkFloat32("allGather", tensor);
+        int n = checkTensor("allGather", tensor);
         long gathered = (long) n * worldSize();
         if (gathered > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("allGather: " + worldSize() + " x " + n
                     + " elements do not fit one Java array");
         }
-        float[] all = new float[(int) gathered];
+        Storage all = NDArray.empty(tensor.dtype(), (int) gathered).storage();
         submit("allGather", () -> {
-            float[] data = tensor.toFloatArray();
-            collectives.allGather(data, 0, data.length, all, 0);
+            Staged staged = Staged.of(tensor.data());
+            collectives.allGather(staged.array(), staged.offset(), n, all.array(), 0);
         }).await();
         int[] shape = tensor.shape();
         List<Tensor> out = new ArrayList<>(worldSize());
         for (int r = 0; r < worldSize(); r++) {
-            out.add(Tensor.of(Arrays.copyOfRange(all, r * n, (r + 1) * n), shape));
+            out.add(Tensor.wrap(new NDArray(all, shape, Shape.contiguousStrides(shape), r * n)));
         }
         return List.copyOf(out);
+    }
+
+    @Override
+    public Tensor reduceScatter(Tensor input, ReduceOp op) {
+        Objects.requireNonNull(op, "op");
+        int n = checkTensor("reduceScatter", input);
+        checkOp("reduceScatter", input, op);
+        ChunkPlan plan = new ChunkPlan(n, worldSize());
+        int[] shape = reduceScatterShape(input.shape(), worldSize(), plan.length(rank()));
+        NDArray out = NDArray.empty(input.dtype(), shape);
+        submit("reduceScatter", () -> {
+            // The input stays untouched: the ring works on a copy, and this rank's share is copied out.
+            NDArray work = input.data().copy();
+            collectives.reduceScatter(work.storage().array(), 0, n, op);
+            System.arraycopy(work.storage().array(), plan.offset(rank()), out.storage().array(), 0, plan.length(rank()));
+        }).await();
+        return Tensor.wrap(out);
     }
 
     @Override
@@ -191,17 +216,61 @@ final class RingProcessGroup implements ProcessGroup {
     }
 
     /** @return the element count */
-    private static int checkFloat32(String op, Tensor tensor) {
+    private static int checkTensor(String op, Tensor tensor) {
         Objects.requireNonNull(tensor, op + ": tensor");
-        if (tensor.dtype() != DType.FLOAT32) {
-            throw new IllegalArgumentException(op + ": dtype " + tensor.dtype()
-                    + " is not supported: collectives take FLOAT32 tensors in this version");
+        if (tensor.device().isCuda()) {
+            throw new IllegalArgumentException(op + ": device " + tensor.device()
+                    + " is not supported: collectives take CPU tensors in this version");
         }
         if (tensor.numel() > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException(op + ": " + tensor.numel() + " elements exceed the "
                     + (Integer.MAX_VALUE - 8) + " a collective can take");
         }
         return (int) tensor.numel();
+    }
+
+    /** See {@link ProcessGroup#reduceScatter}: [d0 / N, d1, ...] when N divides d0, else [length]. */
+    private static int[] reduceScatterShape(int[] shape, int worldSize, int length) {
+        if (shape.length > 0 && shape[0] % worldSize == 0) {
+            int[] out = shape.clone();
+            out[0] = shape[0] / worldSize;
+            return out;
+        }
+        return new int[] {length};
+    }
+
+    private static void checkOp(String what, Tensor tensor, ReduceOp op) {
+        if (op == ReduceOp.AVG && tensor.dtype() == DType.BOOL) {
+            throw new IllegalArgumentException(what + ": op AVG is not defined for dtype BOOL: use SUM (any), "
+                    + "MAX (any) or MIN (all)");
+        }
+    }
+
+    /**
+     * A tensor's elements as one contiguous slice of an element array: its own storage when it is
+     * contiguous (no copy; commit only bumps the version counter), else a contiguous copy that
+     * commit writes back.
+     */
+    private record Staged(NDArray target, NDArray contiguous) {
+        static Staged of(NDArray target) {
+            return new Staged(target, target.contiguous());
+        }
+
+        Object array() {
+            return contiguous.storage().array();
+        }
+
+        int offset() {
+            return contiguous.offset();
+        }
+
+        void commit() {
+            if (contiguous == target) {
+                target.storage().bumpVersion();
+            } else {
+                target.copy_(contiguous);
+            }
+        }
     }
 
     @Override

@@ -89,18 +89,39 @@ class ProcessGroupOverTransportTest {
     }
 
     @Test
-    void collectives_rejectNonFloat32TensorsNamingTheDtype() {
+    void collectives_rejectBadArgumentsNamingThem() {
         ProcessGroup pg = groups(1).get(0);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> pg.allReduce(Tensor.ofLongs(1, 2), ReduceOp.SUM));
-        assertTrue(e.getMessage().contains("dtype INT64"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> pg.broadcast(Tensor.ofLongs(1), 0));
+        Tensor bools = Tensor.wrap(io.torus.tensor.NDArray.of(new boolean[] {true, false}, 2));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> pg.allReduce(bools, ReduceOp.AVG));
+        assertTrue(e.getMessage().contains("AVG is not defined for dtype BOOL"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> pg.reduceScatter(bools, ReduceOp.AVG));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> pg.broadcast(Tensor.of(new float[1], 1), 1))
                 .getMessage().contains("root 1"));
         pg.close();
         assertTrue(assertThrows(IllegalStateException.class, () -> pg.allReduce(Tensor.of(new float[1], 1), ReduceOp.SUM))
                 .getMessage().contains("closed"));
         pg.close(); // idempotent
+    }
+
+    @Test
+    void allReduce_integerAvgTruncatesTowardZeroAndStridedViewsAreWrittenBack() {
+        List<ProcessGroup> pgs = groups(2);
+        Ranks.run(2, rank -> {
+            try (ProcessGroup pg = pgs.get(rank)) {
+                Tensor ints = Tensor.wrap(io.torus.tensor.NDArray.of(new int[] {rank == 0 ? -7 : 0, 7, Integer.MAX_VALUE}, 3));
+                pg.allReduce(ints, ReduceOp.AVG);
+                // MAX_VALUE + MAX_VALUE wraps to -2, halved -1, as in PyTorch (integer sums wrap)
+                assertArrayEquals(new int[] {-3, 7, -1}, (int[]) ints.data().storage().array());
+                // a transposed (non-contiguous) view: reduced through a copy, written back in place
+                Tensor m = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
+                Tensor view = Tensor.wrap(m.data().transpose(0, 1));
+                int before = m.data().version();
+                pg.allReduce(view, ReduceOp.SUM);
+                assertArrayEquals(new float[] {2, 4, 6, 8, 10, 12}, m.toFloatArray());
+                assertTrue(m.data().version() > before, "version counter bumped");
+            }
+            return null;
+        });
     }
 
     @Test

@@ -49,6 +49,7 @@ public final class TorusCli implements Callable<Integer> {
         CommandLine bench = new CommandLine(new BenchCommand());
         bench.addSubcommand(new BenchTensorCommand(launcher));
         bench.addSubcommand(new BenchAutogradCommand());
+        bench.addSubcommand(new BenchCommCommand());
         bench.addSubcommand(new BenchTrainCommand());
         cl.addSubcommand(bench);
         cl.addSubcommand(new CommandLine.HelpCommand());

@@ -1,14 +1,19 @@
 package io.torus.comm.algo;
 
 import io.torus.comm.ReduceOp;
+import io.torus.comm.transport.Elements;
 import io.torus.comm.transport.Transport;
+import io.torus.tensor.DType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
- * The collectives of one rank, on float slices, over a {@link Transport}: the layer that
+ * The collectives of one rank, on slices of element arrays ({@link Elements}: float[], double[],
+ * long[], int[], boolean[]), over a {@link Transport}: the layer that
  * {@code ProcessGroup} implementations call. Picks the algorithm (ring, naive for tiny vectors,
  * nothing for a world of one), numbers every collective with a sequence number and logs it.
  *
@@ -24,20 +29,21 @@ import java.util.Objects;
  */
 public final class Collectives {
     private static final Logger log = LoggerFactory.getLogger(Collectives.class);
-    /** Vectors of at most this many floats take {@code NaiveAllReduce} by default. */
+    /** Vectors of at most this many elements take {@code NaiveAllReduce} by default. */
     public static final int DEFAULT_NAIVE_MAX_ELEMENTS = 1024;
 
     private final Transport transport;
     private final int naiveMaxElements;
     private long nextSeq;
-    private float[] scratch = new float[0];
+    /** Reused between collectives, one per dtype (a float[], a double[], ...). */
+    private final Map<DType, Object> scratch = new EnumMap<>(DType.class);
 
     public Collectives(Transport transport) {
         this(transport, DEFAULT_NAIVE_MAX_ELEMENTS);
     }
 
     /**
-     * @param naiveMaxElements all-reduces of at most this many floats use the naive algorithm,
+     * @param naiveMaxElements all-reduces of at most this many elements use the naive algorithm,
      *                         longer ones the ring; -1 sends everything through the ring
      */
     public Collectives(Transport transport, int naiveMaxElements) {
@@ -61,28 +67,62 @@ public final class Collectives {
         return nextSeq;
     }
 
-    /** Combines {@code data[offset, offset + length)} across all ranks with {@code op}, in place. */
-    public void allReduce(float[] data, int offset, int length, ReduceOp op) {
-        Objects.requireNonNull(op, "op");
-        Objects.checkFromIndexSize(offset, length, data.length);
-        long seq = begin("allReduce", length, "op " + op);
+    /**
+     * Combines {@code data[offset, offset + length)} across all ranks with {@code op}, in place.
+     * Per-dtype semantics (integer AVG truncates, BOOL SUM is "or") are in {@code Reductions}.
+     *
+     * @throws IllegalArgumentException for AVG on a boolean[] (before anything is sent)
+     */
+    public void allReduce(Object data, int offset, int length, ReduceOp op) {
+        DType dtype = checkReduce("allReduce", data, offset, length, op);
+        long seq = begin("allReduce", dtype, length, "op " + op);
         long start = System.nanoTime();
         int n = worldSize();
         if (n > 1 && length <= naiveMaxElements) {
-            NaiveAllReduce.run(transport, seq, data, offset, length, op, scratch((long) n * length));
+            NaiveAllReduce.run(transport, seq, data, offset, length, op, scratch(dtype, (long) n * length));
         } else if (n > 1) {
-            RingAllReduce.run(transport, seq, data, offset, length, op, scratch(new ChunkPlan(length, n).maxLength()));
+            RingAllReduce.run(transport, seq, data, offset, length, op,
+                    scratch(dtype, new ChunkPlan(length, n).maxLength()));
         }
         end("allReduce", seq, start);
     }
 
+    /**
+     * Reduces {@code data[offset, offset + length)} across all ranks with {@code op} and leaves
+     * this rank's share in place: chunk {@code rank()} of {@code new ChunkPlan(length,
+     * worldSize())} (the first {@code length % worldSize} ranks get one element more). The rest of
+     * the slice is overwritten with partial results.
+     */
+    public void reduceScatter(Object data, int offset, int length, ReduceOp op) {
+        DType dtype = checkReduce("reduceScatter", data, offset, length, op);
+        long seq = begin("reduceScatter", dtype, length, "op " + op);
+        long start = System.nanoTime();
+        int n = worldSize();
+        if (n > 1) {
+            RingAllReduce.reduceScatter(transport, seq, data, offset, length, op,
+                    scratch(dtype, new ChunkPlan(length, n).maxLength()));
+        }
+        end("reduceScatter", seq, start);
+    }
+
+    private static DType checkReduce(String what, Object data, int offset, int length, ReduceOp op) {
+        Objects.requireNonNull(op, "op");
+        DType dtype = Elements.dtype(data);
+        Objects.checkFromIndexSize(offset, length, Elements.length(data));
+        if (op == ReduceOp.AVG && dtype == DType.BOOL) {
+            throw new IllegalArgumentException(what + ": op AVG is not defined for dtype BOOL: use SUM (any), MAX (any) "
+                    + "or MIN (all)");
+        }
+        return dtype;
+    }
+
     /** Copies {@code root}'s {@code data[offset, offset + length)} into every other rank's. */
-    public void broadcast(float[] data, int offset, int length, int root) {
-        Objects.checkFromIndexSize(offset, length, data.length);
+    public void broadcast(Object data, int offset, int length, int root) {
+        Objects.checkFromIndexSize(offset, length, Elements.length(data));
         if (root < 0 || root >= worldSize()) {
             throw new IllegalArgumentException("broadcast: root " + root + ": expected a rank 0.." + (worldSize() - 1));
         }
-        long seq = begin("broadcast", length, "root " + root);
+        long seq = begin("broadcast", Elements.dtype(data), length, "root " + root);
         long start = System.nanoTime();
         if (worldSize() > 1) {
             RingBroadcast.run(transport, seq, data, offset, length, root);
@@ -94,14 +134,19 @@ public final class Collectives {
      * Gathers every rank's {@code input[inOffset, inOffset + length)} into {@code output}: rank r's
      * slice lands at {@code output[outOffset + r * length, ... + length)}.
      */
-    public void allGather(float[] input, int inOffset, int length, float[] output, int outOffset) {
-        Objects.checkFromIndexSize(inOffset, length, input.length);
-        long gathered = (long) length * worldSize();
-        if (outOffset < 0 || outOffset + gathered > output.length) {
-            throw new IndexOutOfBoundsException("allGather: output of " + output.length + " floats from offset "
-                    + outOffset + " cannot hold " + worldSize() + " x " + length + " floats");
+    public void allGather(Object input, int inOffset, int length, Object output, int outOffset) {
+        DType dtype = Elements.dtype(input);
+        Objects.checkFromIndexSize(inOffset, length, Elements.length(input));
+        if (Elements.dtype(output) != dtype) {
+            throw new IllegalArgumentException("allGather: output of dtype " + Elements.dtype(output)
+                    + " for input of dtype " + dtype + ": expected the same");
         }
-        long seq = begin("allGather", length, "");
+        long gathered = (long) length * worldSize();
+        if (outOffset < 0 || outOffset + gathered > Elements.length(output)) {
+            throw new IndexOutOfBoundsException("allGather: output of " + Elements.length(output) + " elements from offset "
+                    + outOffset + " cannot hold " + worldSize() + " x " + length + " elements");
+        }
+        long seq = begin("allGather", dtype, length, "");
         long start = System.nanoTime();
         System.arraycopy(input, inOffset, output, outOffset + rank() * length, length);
         if (worldSize() > 1) {
@@ -112,7 +157,7 @@ public final class Collectives {
 
     /** Returns once every rank has entered the barrier. */
     public void barrier() {
-        long seq = begin("barrier", 0, "");
+        long seq = begin("barrier", DType.BOOL, 0, "");
         long start = System.nanoTime();
         if (worldSize() > 1) {
             RingBarrier.run(transport, seq);
@@ -120,9 +165,12 @@ public final class Collectives {
         end("barrier", seq, start);
     }
 
-    private long begin(String what, int length, String detail) {
+    private long begin(String what, DType dtype, int length, String detail) {
         long seq = nextSeq++;
-        log.debug("rank {} seq {} {} start: {} floats{}", rank(), seq, what, length, detail.isEmpty() ? "" : ", " + detail);
+        if (log.isDebugEnabled()) {
+            log.debug("rank {} seq {} {} start: {} x {}{}", rank(), seq, what, length, dtype,
+                    detail.isEmpty() ? "" : ", " + detail);
+        }
         return seq;
     }
 
@@ -132,14 +180,16 @@ public final class Collectives {
         }
     }
 
-    private float[] scratch(long floats) {
-        if (floats > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("collective needs a scratch buffer of " + floats
-                    + " floats, more than a Java array holds");
+    private Object scratch(DType dtype, long elements) {
+        if (elements > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("collective needs a scratch buffer of " + elements
+                    + " elements, more than a Java array holds");
         }
-        if (scratch.length < floats) {
-            scratch = new float[(int) floats];
+        Object s = scratch.get(dtype);
+        if (s == null || Elements.length(s) < elements) {
+            s = Elements.newArray(dtype, (int) elements);
+            scratch.put(dtype, s);
         }
-        return scratch;
+        return s;
     }
 }

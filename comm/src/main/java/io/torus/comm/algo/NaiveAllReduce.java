@@ -19,9 +19,9 @@ final class NaiveAllReduce {
     /**
      * Reduces {@code data[offset, offset + length)} across all ranks, in place.
      *
-     * @param scratch at least {@code worldSize * length} floats, overwritten
+     * @param scratch at least {@code worldSize * length} elements of data's type, overwritten
      */
-    static void run(Transport transport, long seq, float[] data, int offset, int length, ReduceOp op, float[] scratch) {
+    static void run(Transport transport, long seq, Object data, int offset, int length, ReduceOp op, Object scratch) {
         int n = transport.worldSize();
         System.arraycopy(data, offset, scratch, transport.rank() * length, length);
         RingAllGather.inPlace(transport, seq, scratch, 0, length);

@@ -1,39 +1,163 @@
 package io.torus.comm.algo;
 
 import io.torus.comm.ReduceOp;
+import io.torus.comm.transport.Elements;
 
-/** The element-wise arithmetic of each {@link ReduceOp}, on float slices. */
+/*
+ * The element-wise arithmetic of each ReduceOp, on slices of element arrays (see Elements), with
+ * PyTorch's semantics per dtype:
+ *
+ *   dtype            SUM                  AVG                              MAX / MIN
+ *   FLOAT32/FLOAT64  +                    sum / N                          Math.max / min (NaN wins)
+ *   INT64/INT32      + (wraps on overflow) sum / N, truncated toward zero   max / min
+ *   BOOL             logical or           rejected (Collectives checks)    or / and
+ *
+ * AVG on integers: PyTorch's gloo backend has no AVG at all and NCCL's ncclAvg divides with C's
+ * integer division; Torus does the same (truncation toward zero: -7 / 2 = -3), on the wrapped sum.
+ * BOOL SUM is "any", as in NCCL, where bool travels as uint8 and a nonzero sum is true.
+ */
 final class Reductions {
     private Reductions() {
     }
 
     /** {@code acc[i] = acc[i] (op) in[i]} for {@code n} elements. AVG accumulates as SUM (see {@link #finish}). */
-    static void accumulate(ReduceOp op, float[] acc, int accOffset, float[] in, int inOffset, int n) {
+    static void accumulate(ReduceOp op, Object acc, int accOffset, Object in, int inOffset, int n) {
+        switch (Elements.dtype(acc)) {
+            case FLOAT32 -> floats(op, (float[]) acc, accOffset, (float[]) in, inOffset, n);
+            case FLOAT64 -> doubles(op, (double[]) acc, accOffset, (double[]) in, inOffset, n);
+            case INT64 -> longs(op, (long[]) acc, accOffset, (long[]) in, inOffset, n);
+            case INT32 -> ints(op, (int[]) acc, accOffset, (int[]) in, inOffset, n);
+            case BOOL -> bools(op, (boolean[]) acc, accOffset, (boolean[]) in, inOffset, n);
+        }
+    }
+
+    /** Completes a reduction of {@code worldSize} contributions: AVG divides the sum; the others do nothing. */
+    static void finish(ReduceOp op, Object data, int offset, int n, int worldSize) {
+        if (op != ReduceOp.AVG || worldSize == 1) {
+            return;
+        }
+        switch (Elements.dtype(data)) {
+            case FLOAT32 -> {
+                float[] a = (float[]) data;
+                for (int i = offset; i < offset + n; i++) {
+                    a[i] /= worldSize;
+                }
+            }
+            case FLOAT64 -> {
+                double[] a = (double[]) data;
+                for (int i = offset; i < offset + n; i++) {
+                    a[i] /= worldSize;
+                }
+            }
+            case INT64 -> {
+                long[] a = (long[]) data;
+                for (int i = offset; i < offset + n; i++) {
+                    a[i] /= worldSize;
+                }
+            }
+            case INT32 -> {
+                int[] a = (int[]) data;
+                for (int i = offset; i < offset + n; i++) {
+                    a[i] /= worldSize;
+                }
+            }
+            case BOOL -> throw new IllegalArgumentException("AVG is not defined for BOOL");
+        }
+    }
+
+    private static void floats(ReduceOp op, float[] acc, int a, float[] in, int b, int n) {
         switch (op) {
             case SUM, AVG -> {
                 for (int i = 0; i < n; i++) {
-                    acc[accOffset + i] += in[inOffset + i];
+                    acc[a + i] += in[b + i];
                 }
             }
             case MAX -> {
                 for (int i = 0; i < n; i++) {
-                    acc[accOffset + i] = Math.max(acc[accOffset + i], in[inOffset + i]);
+                    acc[a + i] = Math.max(acc[a + i], in[b + i]);
                 }
             }
             case MIN -> {
                 for (int i = 0; i < n; i++) {
-                    acc[accOffset + i] = Math.min(acc[accOffset + i], in[inOffset + i]);
+                    acc[a + i] = Math.min(acc[a + i], in[b + i]);
                 }
             }
         }
     }
 
-    /** Completes a reduction of {@code worldSize} contributions: AVG divides the sum; the others do nothing. */
-    static void finish(ReduceOp op, float[] data, int offset, int n, int worldSize) {
-        if (op == ReduceOp.AVG && worldSize > 1) {
-            for (int i = 0; i < n; i++) {
-                data[offset + i] /= worldSize;
+    private static void doubles(ReduceOp op, double[] acc, int a, double[] in, int b, int n) {
+        switch (op) {
+            case SUM, AVG -> {
+                for (int i = 0; i < n; i++) {
+                    acc[a + i] += in[b + i];
+                }
             }
+            case MAX -> {
+                for (int i = 0; i < n; i++) {
+                    acc[a + i] = Math.max(acc[a + i], in[b + i]);
+                }
+            }
+            case MIN -> {
+                for (int i = 0; i < n; i++) {
+                    acc[a + i] = Math.min(acc[a + i], in[b + i]);
+                }
+            }
+        }
+    }
+
+    private static void longs(ReduceOp op, long[] acc, int a, long[] in, int b, int n) {
+        switch (op) {
+            case SUM, AVG -> {
+                for (int i = 0; i < n; i++) {
+                    acc[a + i] += in[b + i];
+                }
+            }
+            case MAX -> {
+                for (int i = 0; i < n; i++) {
+                    acc[a + i] = Math.max(acc[a + i], in[b + i]);
+                }
+            }
+            case MIN -> {
+                for (int i = 0; i < n; i++) {
+                    acc[a + i] = Math.min(acc[a + i], in[b + i]);
+                }
+            }
+        }
+    }
+
+    private static void ints(ReduceOp op, int[] acc, int a, int[] in, int b, int n) {
+        switch (op) {
+            case SUM, AVG -> {
+                for (int i = 0; i < n; i++) {
+                    acc[a + i] += in[b + i];
+                }
+            }
+            case MAX -> {
+                for (int i = 0; i < n; i++) {
+                    acc[a + i] = Math.max(acc[a + i], in[b + i]);
+                }
+            }
+            case MIN -> {
+                for (int i = 0; i < n; i++) {
+                    acc[a + i] = Math.min(acc[a + i], in[b + i]);
+                }
+            }
+        }
+    }
+
+    private static void bools(ReduceOp op, boolean[] acc, int a, boolean[] in, int b, int n) {
+        switch (op) {
+            case SUM, MAX -> {
+                for (int i = 0; i < n; i++) {
+                    acc[a + i] |= in[b + i];
+                }
+            }
+            case MIN -> {
+                for (int i = 0; i < n; i++) {
+                    acc[a + i] &= in[b + i];
+                }
+            }
+            case AVG -> throw new IllegalArgumentException("AVG is not defined for BOOL");
         }
     }
 }

@@ -18,7 +18,7 @@ final class RingAllGather {
      * Gathers in place: block {@code b} is {@code buf[offset + b * blockLength, ... + blockLength)};
      * this rank's block must already be there, the others are overwritten.
      */
-    static void inPlace(Transport transport, long seq, float[] buf, int offset, int blockLength) {
+    static void inPlace(Transport transport, long seq, Object buf, int offset, int blockLength) {
         Ring ring = Ring.of(transport);
         for (int step = 0; step < ring.size() - 1; step++) {
             int outgoing = ring.minus(step);

@@ -1,6 +1,7 @@
 package io.torus.comm.algo;
 
 import io.torus.comm.ReduceOp;
+import io.torus.comm.transport.Elements;
 import io.torus.comm.transport.Tag;
 import io.torus.comm.transport.Transport;
 
@@ -41,23 +42,44 @@ import io.torus.comm.transport.Transport;
  * with bit-identical values, whatever the floating-point rounding. AVG divides each owned chunk
  * once, before phase 2, for the same reason.
  *
- * Message tags: phase 1 sends chunk c as chunk id c, phase 2 as N + c.
+ * Pipelining. Done literally, each step is "send a chunk, receive a whole chunk, reduce it", and
+ * a rank's link idles while it reduces, its CPU while it waits. So every chunk travels in pieces
+ * of at most PIECE_BYTES (512 KiB), and a piece is passed on the moment it is ready: rank r
+ * receives piece j of step s, folds it in and sends it right as piece j of step s + 1 while piece
+ * j + 1 is still arriving from the left; the last fold of the owned chunk flows straight into
+ * phase 2 piece by piece. Sending (the event loop writing the previous pieces), receiving (the
+ * event loop reading the next ones) and reducing (this thread) then overlap, and a step costs
+ * about one piece of latency instead of one chunk. The arithmetic and its order are unchanged,
+ * so results stay bit-identical.
+ *
+ * Message tags: piece j of chunk c is id c * P + j in phase 1 and (N + c) * P + j in phase 2,
+ * where P is the number of pieces of chunk 0 (the largest), the same on every rank.
+ *
+ * Reduce-scatter alone (ProcessGroup.reduceScatter) is phase 1 shifted by one chunk: rank r
+ * starts by sending chunk (r - 1), so that it ends owning chunk r, which is what the caller wants
+ * from rank r. Same messages, same cost (N - 1)/N S, same determinism.
  */
 final class RingAllReduce {
     private static final int REDUCE_SCATTER = 0;
     private static final int ALL_GATHER = 1;
+    /** The pipeline's unit: chunks travel in pieces of at most this many bytes (see the pipelining note). */
+    static final int PIECE_BYTES = 1 << 19;
 
     private final Transport transport;
     private final Ring ring;
     private final long seq;
-    private final float[] data;
+    private final Object data;
     private final int offset;
     private final ChunkPlan plan;
     private final ReduceOp op;
-    private final float[] scratch;
+    private final Object scratch;
+    /** 0: rank r ends phase 1 owning chunk r + 1 (all-reduce); 1: owning chunk r (reduce-scatter). */
+    private final int shift;
+    private final int pieceElements;
+    private final int maxPieces;
 
-    private RingAllReduce(Transport transport, long seq, float[] data, int offset, int length, ReduceOp op,
-                          float[] scratch) {
+    private RingAllReduce(Transport transport, long seq, Object data, int offset, int length, ReduceOp op,
+                          Object scratch, int shift) {
         this.transport = transport;
         this.ring = Ring.of(transport);
         this.seq = seq;
@@ -66,53 +88,91 @@ final class RingAllReduce {
         this.plan = new ChunkPlan(length, ring.size());
         this.op = op;
         this.scratch = scratch;
+        this.shift = shift;
+        this.pieceElements = PIECE_BYTES / Elements.byteSize(Elements.dtype(data));
+        this.maxPieces = pieces(0).parts();
     }
 
     /**
      * Reduces {@code data[offset, offset + length)} across all ranks, in place.
      *
-     * @param scratch at least {@code ceil(length / worldSize)} floats, overwritten
+     * @param scratch at least {@code ceil(length / worldSize)} elements of data's type, overwritten
      */
-    static void run(Transport transport, long seq, float[] data, int offset, int length, ReduceOp op, float[] scratch) {
-        new RingAllReduce(transport, seq, data, offset, length, op, scratch).run();
+    static void run(Transport transport, long seq, Object data, int offset, int length, ReduceOp op, Object scratch) {
+        RingAllReduce ring = new RingAllReduce(transport, seq, data, offset, length, op, scratch, 0);
+        ring.reduceScatter();
+        ring.allGather();
     }
 
-    private void run() {
-        reduceScatter();
-        allGather();
+    /**
+     * Phase 1 only, arranged so that rank r ends with chunk r of {@code new ChunkPlan(length,
+     * worldSize)} fully reduced (AVG divided) in place; the other chunks of {@code data} are left
+     * holding partial results.
+     *
+     * @param scratch at least {@code ceil(length / worldSize)} elements of data's type, overwritten
+     */
+    static void reduceScatter(Transport transport, long seq, Object data, int offset, int length, ReduceOp op,
+                              Object scratch) {
+        new RingAllReduce(transport, seq, data, offset, length, op, scratch, 1).reduceScatter();
     }
 
     private void reduceScatter() {
-        for (int step = 0; step < ring.size() - 1; step++) {
-            int outgoing = ring.minus(step);     // own chunk at step 0, then the one just folded
-            int incoming = ring.minus(step + 1);
-            send(REDUCE_SCATTER, outgoing);
-            receive(REDUCE_SCATTER, incoming, scratch, 0);
-            Reductions.accumulate(op, data, offset + plan.offset(incoming), scratch, 0, plan.length(incoming));
+        int n = ring.size();
+        int first = ring.minus(shift);              // this rank's own chunk, sent whole at once
+        for (int j = 0; j < pieces(first).parts(); j++) {
+            send(REDUCE_SCATTER, first, j);
         }
-        int owned = ring.minus(-1);
-        Reductions.finish(op, data, offset + plan.offset(owned), plan.length(owned), ring.size());
+        for (int step = 0; step < n - 1; step++) {
+            int incoming = ring.minus(step + shift + 1);
+            boolean last = step == n - 2;           // then `incoming` is the chunk this rank owns
+            ChunkPlan p = pieces(incoming);
+            for (int j = 0; j < p.parts(); j++) {
+                int at = offset + plan.offset(incoming) + p.offset(j);
+                receive(REDUCE_SCATTER, incoming, j, scratch, 0);
+                Reductions.accumulate(op, data, at, scratch, 0, p.length(j));
+                if (!last) {
+                    send(REDUCE_SCATTER, incoming, j);  // on to the right at once: the next step's outgoing
+                } else {
+                    Reductions.finish(op, data, at, p.length(j), n);
+                    if (shift == 0) {
+                        send(ALL_GATHER, incoming, j);  // phase 2 starts piece by piece
+                    }
+                }
+            }
+        }
     }
 
     private void allGather() {
-        for (int step = 0; step < ring.size() - 1; step++) {
-            int outgoing = ring.minus(step - 1); // the owned chunk at step 0, then the one just received
+        int n = ring.size();
+        for (int step = 0; step < n - 1; step++) {
             int incoming = ring.minus(step);
-            send(ALL_GATHER, outgoing);
-            receive(ALL_GATHER, incoming, data, offset + plan.offset(incoming));
+            ChunkPlan p = pieces(incoming);
+            for (int j = 0; j < p.parts(); j++) {
+                receive(ALL_GATHER, incoming, j, data, offset + plan.offset(incoming) + p.offset(j));
+                if (step < n - 2) {
+                    send(ALL_GATHER, incoming, j);
+                }
+            }
         }
     }
 
-    private void send(int phase, int chunk) {
-        transport.send(ring.right(), tag(phase, chunk), data, offset + plan.offset(chunk), plan.length(chunk));
+    /** How chunk {@code c} is cut into pieces, the unit of the pipeline (at most {@link #PIECE_BYTES} each). */
+    private ChunkPlan pieces(int c) {
+        return ChunkPlan.ofMaxLength(plan.length(c), pieceElements);
     }
 
-    private void receive(int phase, int chunk, float[] into, int at) {
-        transport.receive(ring.left(), tag(phase, chunk), into, at, plan.length(chunk));
+    private void send(int phase, int chunk, int piece) {
+        ChunkPlan p = pieces(chunk);
+        transport.send(ring.right(), tag(phase, chunk, piece), data, offset + plan.offset(chunk) + p.offset(piece),
+                p.length(piece));
     }
 
-    /** Chunk ids: phase 1 sends chunk c as c, phase 2 as N + c. */
-    private Tag tag(int phase, int chunk) {
-        return new Tag(seq, phase * ring.size() + chunk);
+    private void receive(int phase, int chunk, int piece, Object into, int at) {
+        transport.receive(ring.left(), tag(phase, chunk, piece), into, at, pieces(chunk).length(piece));
+    }
+
+    /** Message ids: piece j of chunk c is (c * P + j) in phase 1 and ((N + c) * P + j) in phase 2, P = pieces of chunk 0. */
+    private Tag tag(int phase, int chunk, int piece) {
+        return new Tag(seq, (phase * ring.size() + chunk) * maxPieces + piece);
     }
 }

@@ -13,7 +13,7 @@ import io.torus.comm.transport.Transport;
  * Message tags: round k is chunk id k.
  */
 final class RingBarrier {
-    private static final float[] NOTHING = new float[0];
+    private static final boolean[] NOTHING = new boolean[0];
 
     private RingBarrier() {
     }

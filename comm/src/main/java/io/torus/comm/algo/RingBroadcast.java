@@ -1,10 +1,11 @@
 package io.torus.comm.algo;
 
+import io.torus.comm.transport.Elements;
 import io.torus.comm.transport.Tag;
 import io.torus.comm.transport.Transport;
 
 /*
- * Pipelined ring broadcast. The root cuts its vector into segments of at most SEGMENT elements
+ * Pipelined ring broadcast. The root cuts its vector into segments of at most SEGMENT_BYTES bytes
  * and sends them to its right; every other rank receives each segment from its left and, unless
  * its right neighbour is the root, forwards it at once. While rank r forwards segment k, segment
  * k + 1 is already on its way to it, so a large vector costs about S/bandwidth plus N - 1 segment
@@ -12,16 +13,16 @@ import io.torus.comm.transport.Transport;
  * Message tags: segment k travels as chunk id k.
  */
 final class RingBroadcast {
-    /** Segment size in floats (1 MiB). */
-    static final int SEGMENT = 1 << 18;
+    /** Segment size in bytes (1 MiB). */
+    static final int SEGMENT_BYTES = 1 << 20;
 
     private RingBroadcast() {
     }
 
     /** Copies {@code root}'s {@code data[offset, offset + length)} into every other rank's. */
-    static void run(Transport transport, long seq, float[] data, int offset, int length, int root) {
+    static void run(Transport transport, long seq, Object data, int offset, int length, int root) {
         Ring ring = Ring.of(transport);
-        ChunkPlan segments = ChunkPlan.ofMaxLength(length, SEGMENT);
+        ChunkPlan segments = ChunkPlan.ofMaxLength(length, SEGMENT_BYTES / Elements.byteSize(Elements.dtype(data)));
         boolean forward = ring.right() != root;
         for (int k = 0; k < segments.parts(); k++) {
             Tag tag = new Tag(seq, k);

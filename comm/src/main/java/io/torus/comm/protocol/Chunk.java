@@ -3,73 +3,78 @@ package io.torus.comm.protocol;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.ReferenceCounted;
-
-import java.nio.ByteOrder;
+import io.torus.comm.transport.Elements;
+import io.torus.tensor.DType;
 
 /**
- * One fragment of the float32 data that a collective sends in one step. A transport splits a
- * message of {@code total} floats into fragments of at most {@link Frame#MAX_CHUNK_FLOATS} floats;
- * each fragment says where it starts ({@code offset}) so the receiver can check it lost nothing.
- * An empty message is one fragment with no payload.
+ * One fragment of the data that a collective sends in one step. A transport splits a message of
+ * {@code total} elements into fragments of at most {@link Frame#MAX_CHUNK_BYTES} bytes; each
+ * fragment says where it starts ({@code offset}, in elements) so the receiver can check it lost
+ * nothing, and what its elements are ({@code dtype}) so that ranks passing tensors of different
+ * dtypes are caught. An empty message is one fragment with no payload.
  *
  * <pre>
  * seq     int64  sequence number of the collective (0, 1, 2, ... on every rank)
  * chunk   int32  which message of that collective (the algorithm's chunk id)
- * offset  int32  index of this fragment's first float within the message
- * total   int32  floats in the whole message
- * payload        float32 little-endian, (frame length - 21) / 4 of them
+ * dtype   int8   element type, {@link Elements#wireId} (1 FLOAT32, 2 FLOAT64, 3 INT64, 4 INT32, 5 BOOL)
+ * offset  int32  index of this fragment's first element within the message
+ * total   int32  elements in the whole message
+ * payload        little-endian elements, (frame length - 22) / element size of them
  * </pre>
  *
  * <p>Reference counted through its payload (a pooled buffer): whoever holds a chunk releases it
  * once, and Netty releases it when it is written.
  */
-public record Chunk(long seq, int chunk, int offset, int total, ByteBuf payload) implements Message, ReferenceCounted {
-    static final int FIELDS_LENGTH = 20;
+public record Chunk(long seq, int chunk, DType dtype, int offset, int total, ByteBuf payload)
+        implements Message, ReferenceCounted {
+    static final int FIELDS_LENGTH = 21;
 
     public Chunk {
         if (seq < 0 || chunk < 0 || offset < 0 || total < 0) {
             throw new IllegalArgumentException("Chunk: seq " + seq + ", chunk " + chunk + ", offset " + offset
                     + ", total " + total + ": expected all >= 0");
         }
-        if (payload.readableBytes() % Float.BYTES != 0) {
+        int size = Elements.byteSize(dtype);
+        if (payload.readableBytes() % size != 0) {
             throw new IllegalArgumentException("Chunk: payload of " + payload.readableBytes()
-                    + " bytes is not a whole number of float32 values");
+                    + " bytes is not a whole number of " + dtype + " values");
         }
-        if ((long) offset + payload.readableBytes() / Float.BYTES > total) {
+        if ((long) offset + payload.readableBytes() / size > total) {
             throw new IllegalArgumentException("Chunk: fragment at offset " + offset + " with "
-                    + payload.readableBytes() / Float.BYTES + " floats overruns the message total " + total);
+                    + payload.readableBytes() / size + " elements overruns the message total " + total);
         }
     }
 
-    /** Copies {@code n} floats of {@code src} from {@code srcOffset} into a new pooled chunk. */
-    public static Chunk copyOf(long seq, int chunk, int offset, int total, float[] src, int srcOffset, int n,
+    /** Copies {@code n} elements of {@code src} (an element array) from {@code srcOffset} into a new pooled chunk. */
+    public static Chunk copyOf(long seq, int chunk, int offset, int total, Object src, int srcOffset, int n,
                                ByteBufAllocator alloc) {
-        ByteBuf payload = alloc.directBuffer(n * Float.BYTES);
+        DType dtype = Elements.dtype(src);
+        int bytes = n * Elements.byteSize(dtype);
+        ByteBuf payload = alloc.directBuffer(bytes);
         try {
-            payload.nioBuffer(0, n * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(src, srcOffset, n);
-            payload.writerIndex(n * Float.BYTES);
-            return new Chunk(seq, chunk, offset, total, payload);
+            Elements.write(src, srcOffset, n, payload.nioBuffer(0, bytes));
+            payload.writerIndex(bytes);
+            return new Chunk(seq, chunk, dtype, offset, total, payload);
         } catch (RuntimeException e) {
             payload.release();
             throw e;
         }
     }
 
-    /** Floats in this fragment. */
-    public int floats() {
-        return payload.readableBytes() / Float.BYTES;
+    /** Elements in this fragment. */
+    public int elements() {
+        return payload.readableBytes() / Elements.byteSize(dtype);
     }
 
-    /** Copies this fragment's floats into {@code dst} from {@code dstOffset}; does not release. */
-    public void readFloats(float[] dst, int dstOffset) {
-        int n = floats();
+    /** Copies this fragment's elements into {@code dst} (an array of this dtype) from {@code dstOffset}; does not release. */
+    public void readInto(Object dst, int dstOffset) {
+        int bytes = payload.readableBytes();
         if (payload.nioBufferCount() == 1) {
-            payload.nioBuffer(payload.readerIndex(), n * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN)
-                    .asFloatBuffer().get(dst, dstOffset, n);
+            Elements.read(payload.nioBuffer(payload.readerIndex(), bytes), dst, dstOffset, elements());
         } else {
-            for (int i = 0, at = payload.readerIndex(); i < n; i++, at += Float.BYTES) {
-                dst[dstOffset + i] = payload.getFloatLE(at);
-            }
+            byte[] heap = new byte[bytes];
+            payload.getBytes(payload.readerIndex(), heap);
+            Elements.read(java.nio.ByteBuffer.wrap(heap), dst, dstOffset, elements());
         }
     }
 
@@ -85,18 +90,19 @@ public record Chunk(long seq, int chunk, int offset, int total, ByteBuf payload)
 
     @Override
     public void writeFields(ByteBuf out) {
-        out.writeLong(seq).writeInt(chunk).writeInt(offset).writeInt(total);
+        out.writeLong(seq).writeInt(chunk).writeByte(Elements.wireId(dtype)).writeInt(offset).writeInt(total);
     }
 
     /** Reads the fields and takes a retained slice of the rest of {@code in} as the payload. */
     public static Chunk decode(ByteBuf in) {
         long seq = in.readLong();
         int chunk = in.readInt();
+        DType dtype = Elements.ofWireId(in.readByte());
         int offset = in.readInt();
         int total = in.readInt();
         ByteBuf payload = in.readRetainedSlice(in.readableBytes());
         try {
-            return new Chunk(seq, chunk, offset, total, payload);
+            return new Chunk(seq, chunk, dtype, offset, total, payload);
         } catch (RuntimeException e) {
             payload.release();
             throw e;
@@ -144,7 +150,7 @@ public record Chunk(long seq, int chunk, int offset, int total, ByteBuf payload)
 
     @Override
     public String toString() {
-        return "Chunk[seq=" + seq + ", chunk=" + chunk + ", offset=" + offset + ", total=" + total
-                + ", floats=" + (payload.refCnt() > 0 ? floats() : "released") + "]";
+        return "Chunk[seq=" + seq + ", chunk=" + chunk + ", dtype=" + dtype + ", offset=" + offset + ", total=" + total
+                + ", elements=" + (payload.refCnt() > 0 ? elements() : "released") + "]";
     }
 }

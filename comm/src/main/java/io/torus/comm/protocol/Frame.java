@@ -11,17 +11,17 @@ import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
  * length  int32  bytes that follow this field (type byte + fields + payload)
  * type    int8   {@link MessageType#id()}
  * fields         the message's own layout (see each record)
- * payload        only for {@link Chunk}: float32 little-endian
+ * payload        only for {@link Chunk}: little-endian elements
  * </pre>
  *
- * Integers are big-endian (network order); float payloads are little-endian, the memory order of
+ * Integers are big-endian (network order); element payloads are little-endian, the memory order of
  * x86 and ARM, so that copying them is a plain memory copy on both ends.
  */
 public final class Frame {
-    /** Largest payload of one {@link Chunk} fragment, in floats (1 MiB). */
-    public static final int MAX_CHUNK_FLOATS = 1 << 18;
+    /** Largest payload of one {@link Chunk} fragment, in bytes (1 MiB). */
+    public static final int MAX_CHUNK_BYTES = 1 << 20;
     /** Largest frame accepted, not counting the length field. */
-    public static final int MAX_FRAME_BYTES = 1 + Abort.MAX_REASON_BYTES + 8 + MAX_CHUNK_FLOATS * Float.BYTES;
+    public static final int MAX_FRAME_BYTES = 1 + Abort.MAX_REASON_BYTES + 8 + MAX_CHUNK_BYTES;
 
     private Frame() {
     }

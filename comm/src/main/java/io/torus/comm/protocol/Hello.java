@@ -7,13 +7,13 @@ import io.netty.buffer.ByteBuf;
  * used for nothing else until both Hellos have been checked.
  *
  * <pre>
- * magic     int32  0x54525331 ("TRS1": Torus wire protocol version 1)
+ * magic     int32  0x54525332 ("TRS2": Torus wire protocol version 2, typed chunks)
  * rank      int32  the sender's rank
  * worldSize int32  the sender's world size
  * </pre>
  */
 public record Hello(int rank, int worldSize) implements Message {
-    public static final int MAGIC = 0x54525331;
+    public static final int MAGIC = 0x54525332;
     static final int FIELDS_LENGTH = 12;
 
     public Hello {

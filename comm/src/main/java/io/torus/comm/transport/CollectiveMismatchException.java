@@ -1,5 +1,7 @@
 package io.torus.comm.transport;
 
+import io.torus.tensor.DType;
+
 /**
  * A rank received something other than what its collective expects: the ranks issued different
  * collectives, in a different order, or on tensors of different sizes. This is a usage error
@@ -15,17 +17,23 @@ public class CollectiveMismatchException extends IllegalStateException {
     /**
      * Checks one arrival against what the receiver expects.
      *
-     * @throws CollectiveMismatchException naming both sides when the tag or the length differ
+     * @throws CollectiveMismatchException naming both sides when the tag, the dtype or the length differ
      */
-    public static void check(int receiver, int sender, Tag expected, int expectedLength, Tag actual, int actualLength) {
+    public static void check(int receiver, int sender, Tag expected, DType expectedType, int expectedLength,
+                             Tag actual, DType actualType, int actualLength) {
         if (!expected.equals(actual)) {
             throw new CollectiveMismatchException("rank " + receiver + " expected " + expected + " from rank " + sender
                     + " but received " + actual + ": every rank must issue the same collectives in the same order");
         }
+        if (expectedType != actualType) {
+            throw new CollectiveMismatchException("rank " + receiver + " expected " + expectedType + " elements for "
+                    + expected + " from rank " + sender + " but received " + actualType
+                    + ": every rank must pass tensors of the same dtype");
+        }
         if (expectedLength != actualLength) {
-            throw new CollectiveMismatchException("rank " + receiver + " expected " + expectedLength + " floats for "
+            throw new CollectiveMismatchException("rank " + receiver + " expected " + expectedLength + " elements for "
                     + expected + " from rank " + sender + " but received " + actualLength
-                    + ": every rank must pass tensors with the same number of elements");
+                    + ": every rank must issue the same collectives, in the same order, on tensors with the same number of elements");
         }
     }
 }

@@ -51,9 +51,9 @@ public final class InMemoryTransport implements Transport {
     }
 
     @Override
-    public void send(int peer, Tag tag, float[] src, int offset, int length) {
+    public void send(int peer, Tag tag, Object src, int offset, int length) {
         checkPeer("send", peer);
-        Objects.checkFromIndexSize(offset, length, src.length);
+        Objects.checkFromIndexSize(offset, length, Elements.length(src));
         String context = "rank " + rank + " cannot send " + tag + " to rank " + peer;
         Failure failure = fabric.failure;
         if (failure != null) {
@@ -62,15 +62,15 @@ public final class InMemoryTransport implements Transport {
         if (fabric.closed.get(peer) != null) {
             throw new PeerLostException(peer, "closed its transport", context);
         }
-        float[] copy = new float[length];
+        Object copy = Elements.newArray(Elements.dtype(src), length);
         System.arraycopy(src, offset, copy, 0, length);
-        fabric.inbox(peer, rank).put(new Parcel(tag, copy));
+        fabric.inbox(peer, rank).put(new Parcel(tag, copy, length));
     }
 
     @Override
-    public void receive(int peer, Tag tag, float[] dst, int offset, int length) {
+    public void receive(int peer, Tag tag, Object dst, int offset, int length) {
         checkPeer("receive", peer);
-        Objects.checkFromIndexSize(offset, length, dst.length);
+        Objects.checkFromIndexSize(offset, length, Elements.length(dst));
         Parcel parcel;
         try {
             parcel = fabric.inbox(rank, peer).take(tag, Duration.ofNanos(Long.MAX_VALUE));
@@ -79,7 +79,8 @@ public final class InMemoryTransport implements Transport {
             throw e;
         }
         try {
-            CollectiveMismatchException.check(rank, peer, tag, length, parcel.tag, parcel.data.length);
+            CollectiveMismatchException.check(rank, peer, tag, Elements.dtype(dst), length, parcel.tag,
+                    Elements.dtype(parcel.data), parcel.length);
         } catch (CollectiveMismatchException e) {
             abort(rank, "aborted the group: " + e.getMessage());
             throw e;
@@ -118,7 +119,7 @@ public final class InMemoryTransport implements Transport {
         return "InMemoryTransport[rank " + rank + " of " + fabric.worldSize + "]";
     }
 
-    private record Parcel(Tag tag, float[] data) {
+    private record Parcel(Tag tag, Object data, int length) {
     }
 
     private record Failure(int culprit, String reason) {

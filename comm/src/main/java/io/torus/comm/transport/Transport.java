@@ -1,7 +1,8 @@
 package io.torus.comm.transport;
 
 /**
- * Moves float32 data between the ranks of one group: the only thing collective algorithms
+ * Moves element arrays (see {@link Elements}: float[], double[], long[], int[], boolean[]) between
+ * the ranks of one group: the only thing collective algorithms
  * ({@code io.torus.comm.algo}) talk to. Implementations: {@link InMemoryTransport} (ranks as
  * threads, for tests) and {@code io.torus.comm.transport.netty.NettyTransport} (TCP).
  *
@@ -9,7 +10,7 @@ package io.torus.comm.transport;
  * <ul>
  *   <li>Messages from one sender to one receiver arrive in the order they were sent. Each carries a
  *       {@link Tag}; {@link #receive} takes the next message from that peer and fails with
- *       {@link CollectiveMismatchException} if its tag or length is not the expected one.</li>
+ *       {@link CollectiveMismatchException} if its tag, element type or length is not the expected one.</li>
  *   <li>{@link #send} copies the data before it returns and does not wait for the receiver to call
  *       {@link #receive}, so "send to the right, then receive from the left" cannot deadlock.</li>
  *   <li>A transport may connect only some pairs of ranks: {@code NettyTransport} connects the ring
@@ -34,18 +35,20 @@ public interface Transport extends AutoCloseable {
      * Sends {@code src[offset, offset + length)} to {@code peer}, tagged {@code tag}. Returns once
      * the data is copied; an empty message ({@code length == 0}) is still delivered.
      *
+     * @param src an element array (see {@link Elements}); its dtype travels with the data
      * @throws PeerLostException if the group is broken or {@code peer} has left
      */
-    void send(int peer, Tag tag, float[] src, int offset, int length);
+    void send(int peer, Tag tag, Object src, int offset, int length);
 
     /**
      * Waits for the next message from {@code peer} and copies it into
      * {@code dst[offset, offset + length)}.
      *
-     * @throws CollectiveMismatchException if the message's tag or length differ from the expected ones
+     * @param dst an element array of the dtype the sender sent
+     * @throws CollectiveMismatchException if the message's tag, dtype or length differ from the expected ones
      * @throws PeerLostException           if the group is broken or {@code peer} left before sending it
      */
-    void receive(int peer, Tag tag, float[] dst, int offset, int length);
+    void receive(int peer, Tag tag, Object dst, int offset, int length);
 
     /**
      * Declares the group broken because of {@code culpritRank} (a lost peer, or this rank after a

@@ -28,7 +28,7 @@ class CollectivesTest {
     @Test
     void broadcast_fromEveryRootIncludingMultiSegmentVectors() {
         int n = 4;
-        for (int count : new int[] {0, 1, 1000, RingBroadcast.SEGMENT * 2 + 3}) {
+        for (int count : new int[] {0, 1, 1000, RingBroadcast.SEGMENT_BYTES / Float.BYTES * 2 + 3}) {
             for (int root = 0; root < n; root++) {
                 int r0 = root;
                 List<InMemoryTransport> transports = InMemoryTransport.group(n);

@@ -48,6 +48,23 @@ public final class DataMaterializer {
      * Writes {@code frame}'s {@code featuresCol} (an array of numbers) and {@code labelCol} (an
      * integer) into {@code dataDir}, one file per partition, replacing earlier partition files there.
      */
+    /**
+     * After a failed job Spark cancels its other tasks asynchronously; they may still be writing
+     * partition files. Waits (bounded) until no stage is active, so that the caller gets the error
+     * only once nothing writes into the data directory any more.
+     */
+    private static void awaitNoActiveStages(org.apache.spark.SparkContext sc, long maxMillis) {
+        long deadline = System.currentTimeMillis() + maxMillis;
+        while (sc.statusTracker().getActiveStageIds().length > 0 && System.currentTimeMillis() < deadline) {
+            try {
+                Thread.sleep(20); // Spark offers no blocking wait for cancelled tasks; poll its status tracker
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     public static DataManifest materialize(Dataset<Row> frame, String featuresCol, String labelCol, Path dataDir) {
         checkColumns(frame, featuresCol, labelCol);
         prepare(dataDir);
@@ -63,6 +80,7 @@ public final class DataMaterializer {
         try {
             summaries = rdd.mapPartitionsWithIndex(new PartitionWriter(dataDir.toString()), false).collect();
         } catch (Exception e) {  // a SparkException, which Scala throws without declaring it
+            awaitNoActiveStages(frame.sparkSession().sparkContext(), 30_000);
             throw new SparkTrainingException(-1, "materialising the training data into " + dataDir + " failed: "
                     + rootMessage(e), e);
         } finally {

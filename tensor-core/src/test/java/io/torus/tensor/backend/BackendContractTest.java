@@ -165,6 +165,41 @@ public abstract class BackendContractTest {
     }
 
     @Test
+    void binary_reluBackwardPassesTheGradientOnlyWhereTheResultIsPositive() {
+        for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+            // 67 elements: whole vectors and a tail on every vector width; zeros, negatives and
+            // non-finite gradients behind closed gates (which must give 0, not 0 * inf = NaN)
+            int n = 67;
+            double[] g = new double[n];
+            double[] r = new double[n];
+            for (int i = 0; i < n; i++) {
+                g[i] = i % 7 == 0 ? Double.POSITIVE_INFINITY : i % 11 == 0 ? Double.NaN : 0.25 * i - 3;
+                r[i] = i % 3 == 0 ? 0 : i % 3 == 1 ? -0.5 * i : 0.5 * i;
+            }
+            NDArray hostG = NDArray.of(g, n).to(dt);
+            NDArray hostR = NDArray.of(r, n).to(dt);
+            NDArray out = deviceEmpty(dt, n);
+            backend().binary(BinaryOp.RELU_BACKWARD, toDevice(hostG), toDevice(hostR), out);
+            double[] expected = new double[n];
+            for (int i = 0; i < n; i++) {
+                expected[i] = r[i] > 0 ? hostG.getDouble(i) : 0;
+            }
+            assertClose(expected, toHost(out), dt, "relu backward " + dt);
+            // a scalar on either side
+            NDArray scalarOut = deviceEmpty(dt, n);
+            backend().binary(BinaryOp.RELU_BACKWARD, toDevice(NDArray.of(new double[] {2}, 1).to(dt)).expand(n), toDevice(hostR),
+                    scalarOut);
+            for (int i = 0; i < n; i++) {
+                expected[i] = r[i] > 0 ? 2 : 0;
+            }
+            assertClose(expected, toHost(scalarOut), dt, "relu backward, scalar gradient " + dt);
+            backend().binary(BinaryOp.RELU_BACKWARD, toDevice(hostG), toDevice(NDArray.of(new double[] {-1}, 1).to(dt)).expand(n),
+                    scalarOut);
+            assertClose(new double[n], toHost(scalarOut), dt, "relu backward, closed scalar gate " + dt);
+        }
+    }
+
+    @Test
     void binary_outputMayAliasFirstOperand() {
         NDArray host = random(5, DType.FLOAT32, 2, 3);
         NDArray a = toDevice(host);

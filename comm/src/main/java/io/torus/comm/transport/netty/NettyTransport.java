@@ -12,10 +12,12 @@ import io.netty.channel.EventLoopGroup;
 import io.torus.comm.protocol.Chunk;
 import io.torus.comm.protocol.Frame;
 import io.torus.comm.transport.CollectiveMismatchException;
+import io.torus.comm.transport.Elements;
 import io.torus.comm.transport.Inbox;
 import io.torus.comm.transport.PeerLostException;
 import io.torus.comm.transport.Tag;
 import io.torus.comm.transport.Transport;
+import io.torus.tensor.DType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,6 +86,10 @@ public final class NettyTransport implements Transport {
 
         public Options withReceiveTimeout(Duration timeout) {
             return new Options(connectTimeout, timeout, ioThreads);
+        }
+
+        public Options withIoThreads(int threads) {
+            return new Options(connectTimeout, receiveTimeout, threads);
         }
     }
 
@@ -215,10 +221,11 @@ public final class NettyTransport implements Transport {
     }
 
     @Override
-    public void send(int peer, Tag tag, float[] src, int offset, int length) {
+    public void send(int peer, Tag tag, Object src, int offset, int length) {
         Links l = connected();
         checkPeer(l, "send", peer);
-        Objects.checkFromIndexSize(offset, length, src.length);
+        Objects.checkFromIndexSize(offset, length, Elements.length(src));
+        int perFragment = Frame.MAX_CHUNK_BYTES / Elements.byteSize(Elements.dtype(src));
         String context = "rank " + l.rank + " cannot send " + tag + " to rank " + peer;
         try {
             checkOpen(l, context);
@@ -227,7 +234,7 @@ public final class NettyTransport implements Transport {
             int sent = 0;
             int fragments = 0;
             do {
-                int n = Math.min(Frame.MAX_CHUNK_FLOATS, length - sent);
+                int n = Math.min(perFragment, length - sent);
                 Chunk chunk = Chunk.copyOf(tag.seq(), tag.chunk(), sent, length, src, offset + sent, n, ch.alloc());
                 ChannelFuture written = ch.write(chunk).addListener(writeFailure(l, peer));
                 sent += n;
@@ -264,10 +271,11 @@ public final class NettyTransport implements Transport {
     }
 
     @Override
-    public void receive(int peer, Tag tag, float[] dst, int offset, int length) {
+    public void receive(int peer, Tag tag, Object dst, int offset, int length) {
         Links l = connected();
         checkPeer(l, "receive", peer);
-        Objects.checkFromIndexSize(offset, length, dst.length);
+        Objects.checkFromIndexSize(offset, length, Elements.length(dst));
+        DType dtype = Elements.dtype(dst);
         Inbox<Chunk> inbox = l.inbox(peer);
         int copied = 0;
         do {
@@ -279,14 +287,14 @@ public final class NettyTransport implements Transport {
                 throw e;
             }
             try {
-                CollectiveMismatchException.check(l.rank, peer, tag, length, new Tag(chunk.seq(), chunk.chunk()),
-                        chunk.total());
+                CollectiveMismatchException.check(l.rank, peer, tag, dtype, length, new Tag(chunk.seq(), chunk.chunk()),
+                        chunk.dtype(), chunk.total());
                 if (chunk.offset() != copied) {
                     throw new CollectiveMismatchException("rank " + l.rank + " expected the fragment at offset " + copied
                             + " of " + tag + " from rank " + peer + " but received offset " + chunk.offset());
                 }
-                chunk.readFloats(dst, offset + copied);
-                copied += chunk.floats();
+                chunk.readInto(dst, offset + copied);
+                copied += chunk.elements();
             } catch (CollectiveMismatchException e) {
                 l.fail(l.rank, "aborted the group: " + e.getMessage());
                 throw e;

@@ -8,6 +8,7 @@ import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.torus.comm.protocol.Abort;
 import io.torus.comm.protocol.Chunk;
+import io.torus.comm.transport.Elements;
 import io.torus.comm.protocol.Frame;
 import io.torus.comm.protocol.Goodbye;
 import io.torus.comm.protocol.Hello;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -29,7 +31,7 @@ class WireFormatTest {
 
     @Test
     void messages_roundTripThroughThePipeline() {
-        float[] floats = new float[Frame.MAX_CHUNK_FLOATS];
+        float[] floats = new float[Frame.MAX_CHUNK_BYTES / Float.BYTES];
         for (int i = 0; i < floats.length; i++) {
             floats[i] = i * 0.25f - 3;
         }
@@ -38,6 +40,10 @@ class WireFormatTest {
                 Chunk.copyOf(7, 4, 0, 3, new float[] {1.5f, -2f, Float.NaN}, 0, 3, PooledByteBufAllocator.DEFAULT),
                 Chunk.copyOf(Long.MAX_VALUE, 0, 0, 0, new float[0], 0, 0, PooledByteBufAllocator.DEFAULT),
                 Chunk.copyOf(1, 2, 10, 10 + floats.length, floats, 0, floats.length, PooledByteBufAllocator.DEFAULT),
+                Chunk.copyOf(3, 1, 0, 2, new double[] {Math.PI, -0.0}, 0, 2, PooledByteBufAllocator.DEFAULT),
+                Chunk.copyOf(3, 2, 1, 3, new long[] {Long.MIN_VALUE, 7}, 0, 2, PooledByteBufAllocator.DEFAULT),
+                Chunk.copyOf(3, 3, 0, 2, new int[] {-1, Integer.MAX_VALUE}, 0, 2, PooledByteBufAllocator.DEFAULT),
+                Chunk.copyOf(3, 4, 0, 3, new boolean[] {true, false, true}, 0, 3, PooledByteBufAllocator.DEFAULT),
                 Goodbye.INSTANCE,
                 new Abort(1, "closed its connection (reported by rank 2) — ünïcödé"));
         EmbeddedChannel writer = new EmbeddedChannel(MessageEncoder.INSTANCE);
@@ -61,11 +67,11 @@ class WireFormatTest {
             Message got = reader.readInbound();
             assertEquals(want, got);
             if (got instanceof Chunk c) {
-                float[] back = new float[c.floats()];
-                c.readFloats(back, 0);
-                float[] original = new float[c.floats()];
-                ((Chunk) want).readFloats(original, 0);
-                assertArrayEquals(original, back);
+                Object back = Elements.newArray(c.dtype(), c.elements());
+                c.readInto(back, 0);
+                Object original = Elements.newArray(c.dtype(), c.elements());
+                ((Chunk) want).readInto(original, 0);
+                assertTrue(Objects.deepEquals(new Object[] {original}, new Object[] {back}), c.toString());
                 c.release();
                 ((Chunk) want).release();
             }
@@ -90,8 +96,8 @@ class WireFormatTest {
 
     @Test
     void chunk_withRaggedPayloadIsRejected() {
-        ByteBuf frame = Unpooled.buffer().writeInt(1 + 20 + 3).writeByte(2).writeLong(0).writeInt(0).writeInt(0)
-                .writeInt(1).writeBytes(new byte[3]);
+        ByteBuf frame = Unpooled.buffer().writeInt(1 + 21 + 3).writeByte(2).writeLong(0).writeInt(0).writeByte(1)
+                .writeInt(0).writeInt(1).writeBytes(new byte[3]);
         DecoderException e = assertThrows(DecoderException.class, () -> decode(frame));
         assertTrue(e.getMessage().contains("3 bytes is not a whole number"), e.getMessage());
     }
@@ -113,6 +119,6 @@ class WireFormatTest {
     }
 
     private static Chunk copy(Chunk c) {
-        return new Chunk(c.seq(), c.chunk(), c.offset(), c.total(), c.payload().copy());
+        return new Chunk(c.seq(), c.chunk(), c.dtype(), c.offset(), c.total(), c.payload().copy());
     }
 }

@@ -48,6 +48,15 @@ final class DoubleKernels {
                     z[oz + i] = Math.min(x[ox + i], y[oy + i]);
                 }
             }
+            case RELU_BACKWARD -> {
+                if (VECTOR) {
+                    VectorKernels.reluBackward(n, x, ox, y, oy, z, oz);
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        z[oz + i] = y[oy + i] > 0 ? x[ox + i] : 0;
+                    }
+                }
+            }
             default -> throw FloatKernels.unsupported(op);
         }
     }
@@ -94,6 +103,11 @@ final class DoubleKernels {
             case MIN -> {
                 for (int i = 0; i < n; i++) {
                     z[oz + i] = Math.min(x[ox + i], s);
+                }
+            }
+            case RELU_BACKWARD -> {
+                for (int i = 0; i < n; i++) {
+                    z[oz + i] = scalarFirst ? (x[ox + i] > 0 ? s : 0) : (s > 0 ? x[ox + i] : 0);
                 }
             }
             default -> throw FloatKernels.unsupported(op);

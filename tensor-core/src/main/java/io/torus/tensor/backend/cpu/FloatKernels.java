@@ -34,7 +34,7 @@ final class FloatKernels {
     /** The binary ops these kernels implement; others take the generic path. */
     static boolean supports(BinaryOp op) {
         return switch (op) {
-            case ADD, SUB, MUL, DIV, MAX, MIN -> true;
+            case ADD, SUB, MUL, DIV, MAX, MIN, RELU_BACKWARD -> true;
             default -> false;
         };
     }
@@ -72,6 +72,15 @@ final class FloatKernels {
             case MIN -> {
                 for (int i = 0; i < n; i++) {
                     z[oz + i] = Math.min(x[ox + i], y[oy + i]);
+                }
+            }
+            case RELU_BACKWARD -> {
+                if (VECTOR) {
+                    VectorKernels.reluBackward(n, x, ox, y, oy, z, oz);
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        z[oz + i] = y[oy + i] > 0 ? x[ox + i] : 0f;
+                    }
                 }
             }
             default -> throw unsupported(op);
@@ -121,6 +130,11 @@ final class FloatKernels {
             case MIN -> {
                 for (int i = 0; i < n; i++) {
                     z[oz + i] = Math.min(x[ox + i], s);
+                }
+            }
+            case RELU_BACKWARD -> {
+                for (int i = 0; i < n; i++) {
+                    z[oz + i] = scalarFirst ? (x[ox + i] > 0 ? s : 0f) : (s > 0 ? x[ox + i] : 0f);
                 }
             }
             default -> throw unsupported(op);

@@ -25,6 +25,41 @@ class VectorKernelsTest {
     }
 
     @Test
+    void maxPool2x2_picksTheSameTapAsTheScalarScan() {
+        assumeTrue(VectorKernels.gathers(), "no 8-lane float vectors");
+        Random r = new Random(8);
+        float[] pool = {0, 0, 0, 1, -1, 2, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0f};
+        // {h, w, stride}: tails of every length 0..7, overlapping windows (stride 1)
+        for (int[] s : new int[][] {{24, 24, 2}, {8, 8, 2}, {6, 10, 2}, {4, 4, 1}, {5, 7, 1}, {2, 2, 2}}) {
+            int h = s[0];
+            int w = s[1];
+            int stride = s[2];
+            int oh = (h - 2) / stride + 1;
+            int ow = (w - 2) / stride + 1;
+            int[] at = new int[oh * ow];
+            for (int o = 0; o < at.length; o++) {
+                at[o] = (o / ow) * stride * w + (o % ow) * stride;
+            }
+            for (int trial = 0; trial < 20; trial++) {
+                int xb = trial % 3;
+                float[] x = new float[xb + h * w];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = trial < 10 ? pool[r.nextInt(pool.length)] : (float) r.nextGaussian();
+                }
+                float[] out = new float[at.length + 1];
+                long[] idx = new long[at.length + 1];
+                VectorKernels.maxPool2x2(x, xb, at, at.length, w, out, 1, idx, 1);
+                for (int o = 0; o < at.length; o++) {
+                    int best = CpuPooling.argMax2x2(x, xb + at[o], w);
+                    String where = h + "x" + w + "/" + stride + " trial " + trial + " window " + o;
+                    assertEquals(best - xb, idx[1 + o], where);
+                    assertEquals(Float.floatToRawIntBits(x[best]), Float.floatToRawIntBits(out[1 + o]), where);
+                }
+            }
+        }
+    }
+
+    @Test
     void sum_floatSameBitsAsScalarDefinition() {
         Random r = new Random(5);
         for (int n : LENGTHS) {
