@@ -5,12 +5,16 @@
 and compares. It also runs on its own:
 
     OMP_NUM_THREADS=1 /usr/bin/python3 scripts/bench/torch_reference.py --sgemm 256,1024 --conv-batch 64
+    OMP_NUM_THREADS=1 /usr/bin/python3 scripts/bench/torch_reference.py --train-mlp 64,256 --train-cnn 64
 
 Every line on stdout is one flat JSON object with a "kind":
   env         torch version, OpenBLAS core name/config/threads, OPENBLAS_CORETYPE, threads
   sgemm       n, median seconds per torch.mm(a, b) of two n x n float32 matrices, GFLOP/s
   elementwise op (add, add_ in place, mul, sum), numel, bytes moved per call, median seconds, GB/s
   conv        LeNet layers 1-2 forward + backward on a batch: median ms per iteration
+  autograd    a chain of tiny ops, forward + backward: median microseconds per op
+  train       one training step of a model (mlp: 784-256-128-10, cnn: LeNet-5) at a batch size:
+              median seconds per step and samples/s
   error       message (then exit status 3)
 
 Timing is the Java side's: one call to size the sample (enough calls to last --min-sample-ms),
@@ -166,12 +170,65 @@ def bench_autograd_chain(length, timing):
          max_us_per_op=hi / 1e3 / ops, inner=inner)
 
 
+class LeNet(torch.nn.Module):
+    """LeNet-5 for 28x28 digits, as io.torus.launcher.jobs.LeNet: conv 1->6 5x5 (padding 2), relu, max-pool 2,
+    conv 6->16 5x5, relu, max-pool 2, linear 400->120, relu, 84, relu, 10."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(1, 6, 5, padding=2)
+        self.conv2 = torch.nn.Conv2d(6, 16, 5)
+        self.fc1 = torch.nn.Linear(400, 120)
+        self.fc2 = torch.nn.Linear(120, 84)
+        self.fc3 = torch.nn.Linear(84, 10)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2).flatten(1)
+        return self.fc3(F.relu(self.fc2(F.relu(self.fc1(x)))))
+
+
+TRAIN_BATCHES = 16  # distinct batches kept in memory, used in turn
+
+
+def bench_train(model_name, batch, timing):
+    """One training step per call, as io.torus.launcher.bench.TrainBench: zero the gradients, forward,
+    cross-entropy, backward, SGD step (lr 0.01, momentum 0.9), on the next of TRAIN_BATCHES synthetic
+    batches (standard normal inputs, uniform labels) resident in memory."""
+    torch.manual_seed(1)
+    if model_name == "mlp":
+        model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128), torch.nn.ReLU(),
+                                    torch.nn.Linear(128, 10))
+        shape = (batch, 784)
+    else:
+        model = LeNet()
+        shape = (batch, 1, 28, 28)
+    data = [(torch.randn(*shape), torch.randint(0, 10, (batch,))) for _ in range(TRAIN_BATCHES)]
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    state = {"i": 0}
+
+    def step():
+        x, y = data[state["i"] % TRAIN_BATCHES]
+        state["i"] += 1
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+
+    med, lo, hi, inner = measure(step, *timing)
+    emit("train", model=model_name, batch=batch, seconds=med / 1e9, min_seconds=lo / 1e9, max_seconds=hi / 1e9,
+         inner=inner, samples_per_s=batch / (med / 1e9))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sgemm", default="", help="comma-separated n for n x n sgemm (torch.mm)")
     p.add_argument("--elementwise-numel", type=int, default=0, help="elements per operand for add/mul/sum")
     p.add_argument("--conv-batch", type=int, default=0, help="batch size of the LeNet conv fwd+bwd (0: skip)")
     p.add_argument("--autograd-chain", type=int, default=0, help="ops in the autograd chain benchmark (0: skip)")
+    p.add_argument("--train-mlp", default="", help="comma-separated batch sizes for the MLP training step (784-256-128-10)")
+    p.add_argument("--train-cnn", default="", help="comma-separated batch sizes for the LeNet-5 training step")
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--reps", type=int, default=7)
     p.add_argument("--min-sample-ms", type=float, default=50.0)
@@ -189,6 +246,9 @@ def main():
         bench_conv(args.conv_batch, timing)
     if args.autograd_chain > 0:
         bench_autograd_chain(args.autograd_chain, timing)
+    for name, batches in (("mlp", args.train_mlp), ("cnn", args.train_cnn)):
+        for b in [int(s) for s in batches.split(",") if s.strip()]:
+            bench_train(name, b, timing)
 
 
 if __name__ == "__main__":

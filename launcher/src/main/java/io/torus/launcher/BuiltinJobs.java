@@ -25,7 +25,16 @@ public final class BuiltinJobs {
 
     private static final List<Builtin> ALL = List.of(
             new Builtin("mnist-mlp", "io.torus.launcher.jobs.MnistMlpJob",
-                    "784-256-128-10 MLP on MNIST, SGD with momentum (--epochs N --batch-size N --lr X --data DIR)"));
+                    "784-256-128-10 MLP on MNIST, SGD with momentum, cross-entropy (3 epochs, lr 0.05)"),
+            new Builtin("mnist-cnn", "io.torus.launcher.jobs.MnistCnnJob",
+                    "LeNet-5 CNN on MNIST, SGD with momentum, cross-entropy (3 epochs, lr 0.02, cosine schedule)"),
+            new Builtin("logreg", "io.torus.launcher.jobs.LogRegJob",
+                    "logistic regression on MNIST digits 3 vs 8 (--digits A,B), binary cross-entropy (3 epochs, lr 0.01)"));
+
+    /** The arguments every built-in job takes ({@code io.torus.launcher.jobs.TrainArgs}). */
+    public static final String COMMON_ARGS = "--epochs N  --batch-size N (per rank, 64)  --lr X  --momentum X (0.9)"
+            + "  --schedule constant|cosine  --seed N (42)  --data DIR (MNIST; $TORUS_MNIST_DIR)"
+            + "  --resume (from the run directory's checkpoint)  --save-all-ranks";
 
     private BuiltinJobs() {
     }

@@ -26,6 +26,18 @@ final class JobsCommand implements Callable<Integer> {
             out.printf("  %-" + width + "s  %s%s%n", b.name(), b.description(), missing);
         }
         out.println();
+        out.println("Arguments of the built-in jobs (after JOB):");
+        StringBuilder line = new StringBuilder(" ");
+        for (String arg : BuiltinJobs.COMMON_ARGS.split(" {2}")) {
+            if (line.length() + arg.length() > 98) {
+                out.println(line);
+                line = new StringBuilder(" ");
+            }
+            line.append(' ').append(arg);
+        }
+        out.println(line);
+        out.println("Each writes metrics.csv, metrics.png, a checkpoint per epoch and model.safetensors to the run directory.");
+        out.println();
         out.println("Any other JOB is the fully qualified name of a class implementing " + TrainingJob.class.getName()
                 + ", on the classpath or in --jar.");
         out.flush();

@@ -52,8 +52,15 @@ public final class Agent {
     public static final String AGENT_PIPE = "TORUS_AGENT_PIPE";
     /** Environment variable: 0 for the first attempt, k after the k-th restart. */
     public static final String RESTART_COUNT = "TORUS_RESTART_COUNT";
+    /**
+     * Environment variable: "1" when the agent's console is a terminal. A worker's output is a pipe,
+     * so its own {@code System.console()} is null; this tells it that a status line (text ended by
+     * a bare {@code \r}, such as a progress bar) will be shown in place on the agent's terminal.
+     */
+    public static final String TERMINAL = "TORUS_TERMINAL";
 
     private final AgentSettings settings;
+    private final AgentConsole console;
     private final Object lock = new Object();
     private List<Worker> current = List.of();
     private volatile boolean stopping;
@@ -64,6 +71,7 @@ public final class Agent {
 
     public Agent(AgentSettings settings) {
         this.settings = settings;
+        this.console = new AgentConsole(settings.console(), settings.console() == System.out && System.console() != null);
     }
 
     /**
@@ -169,6 +177,11 @@ public final class Agent {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         Map<String, String> environment = pb.environment();
         environment.putAll(workerEnvironment(env, attempt));
+        if (console.terminal()) {
+            environment.put(TERMINAL, "1");
+        } else {
+            environment.remove(TERMINAL);
+        }
         // OpenBLAS reads OPENBLAS_CORETYPE once, at load: fix a value that would slow or crash the worker.
         BlasCoreType.Decision blas = BlasCoreType.applyTo(environment,
                 Defaults.has(BlasCoreType.SETTING) ? Defaults.get(BlasCoreType.SETTING) : "auto");
@@ -184,7 +197,7 @@ public final class Agent {
         }
         Path log = config.runDir().resolve("rank-" + rank + ".log");
         String header = attempt == 0 ? null : "---- torus: restart " + attempt + " ----";
-        return Worker.start(pb, rank, localRank, log, header, settings.console(), settings.logTailLines());
+        return Worker.start(pb, rank, localRank, log, header, console, settings.logTailLines());
     }
 
     /** The variables a worker gets on top of this process's environment. */

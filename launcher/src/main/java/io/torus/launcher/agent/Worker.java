@@ -4,7 +4,7 @@ import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.PrintStream;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +22,10 @@ import java.util.concurrent.TimeoutException;
  * One worker JVM as the agent sees it: the process, and a thread that copies its merged
  * stdout/stderr line by line to the console (prefixed {@code [rank N] }) and to
  * {@code <runDir>/rank-N.log}, keeping the last few lines for a failure message.
+ *
+ * <p>A piece of output that ends in a bare carriage return instead of a newline is a status line
+ * (a job's progress bar, see {@link Agent#TERMINAL}): it goes to the console's status line only,
+ * never to the log, so that the log holds just the lines that stay on the screen.
  */
 final class Worker {
     final int rank;
@@ -46,7 +50,7 @@ final class Worker {
      * agent never writes: when the agent dies, even by {@code kill -9}, the worker reads EOF.
      */
     static Worker start(ProcessBuilder builder, int rank, int localRank, Path logFile, String header,
-                        PrintStream console, int tailCapacity) throws IOException {
+                        AgentConsole console, int tailCapacity) throws IOException {
         builder.redirectErrorStream(true);
         BufferedWriter log = Files.newBufferedWriter(logFile, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                 StandardOpenOption.APPEND);
@@ -69,28 +73,84 @@ final class Worker {
         return w;
     }
 
-    private void pump(BufferedWriter log, PrintStream console) {
+    private void pump(BufferedWriter log, AgentConsole console) {
         String prefix = "[rank " + rank + "] ";
-        try (log; BufferedReader in = new BufferedReader(
-                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String line; (line = in.readLine()) != null; ) {
-                console.println(prefix + line);
-                synchronized (tail) {
-                    if (tailCapacity > 0) {
-                        if (tail.size() == tailCapacity) {
-                            tail.removeFirst();
+        try (log; Reader in = new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)) {
+            copy(in, new Sink() {
+                @Override
+                public void line(String line) throws IOException {
+                    console.line(prefix + line);
+                    synchronized (tail) {
+                        if (tailCapacity > 0) {
+                            if (tail.size() == tailCapacity) {
+                                tail.removeFirst();
+                            }
+                            tail.addLast(line);
                         }
-                        tail.addLast(line);
                     }
+                    log.write(line);
+                    log.newLine();
+                    log.flush();
                 }
-                log.write(line);
-                log.newLine();
-                log.flush();
-            }
+
+                @Override
+                public void status(String line) {
+                    console.status(Worker.this, line.isBlank() ? "" : prefix + line);
+                }
+            });
         } catch (IOException e) {
-            console.println(prefix + "(torus: output lost: " + e + ")");
+            console.line(prefix + "(torus: output lost: " + e + ")");
         } finally {
+            console.status(this, "");
             drained.complete(null);
+        }
+    }
+
+    /** Where {@link #copy} sends a worker's output. */
+    interface Sink {
+        /** A line ended by a newline (or by the end of the output). */
+        void line(String line) throws IOException;
+
+        /** A status line, ended by a bare carriage return; a blank one clears the status. */
+        void status(String line) throws IOException;
+    }
+
+    /**
+     * Splits {@code in} into lines ({@code \n}, {@code \r\n} or the end of the output) and status
+     * lines (text ended by a {@code \r} that no {@code \n} follows), until the end of the output.
+     */
+    static void copy(Reader in, Sink sink) throws IOException {
+        StringBuilder current = new StringBuilder();
+        boolean afterCr = false;
+        String lastStatus = null;
+        char[] buf = new char[8192];
+        for (int n; (n = in.read(buf)) >= 0; ) {
+            for (int i = 0; i < n; i++) {
+                char c = buf[i];
+                if (c == '\n') {
+                    if (afterCr && current.length() == 0 && lastStatus != null) {
+                        sink.line(lastStatus);   // "text\r\n": a plain line after all
+                    } else {
+                        sink.line(current.toString());
+                    }
+                    current.setLength(0);
+                    lastStatus = null;
+                    afterCr = false;
+                } else if (c == '\r') {
+                    if (current.length() > 0 || !afterCr) {
+                        lastStatus = current.toString();
+                        sink.status(lastStatus);
+                    }
+                    current.setLength(0);
+                    afterCr = true;
+                } else {
+                    current.append(c);
+                    afterCr = false;
+                }
+            }
+        }
+        if (current.length() > 0) {
+            sink.line(current.toString());
         }
     }
 

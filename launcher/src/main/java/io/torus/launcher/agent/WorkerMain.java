@@ -23,12 +23,15 @@ import java.util.concurrent.TimeUnit;
  * <p>Steps: watch the agent (halt when it is gone, so no orphan JVM survives a {@code kill -9} of
  * the agent); instantiate the job through its public no-arg constructor (before joining, so a bad
  * class fails fast); join {@link ProcessGroup#fromEnv()}; call {@code run}; close the group; exit 0.
- * Any exception or error: its stack trace on stderr, exit 1.
+ * Any exception or error: its stack trace on stderr, exit 1. With {@code -Dtorus.worker.memory-report=FILE}
+ * a job that returns also leaves its heap figures in FILE ({@link MemoryReport}).
  */
 public final class WorkerMain {
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILED = 1;
     public static final int EXIT_USAGE = 2;
+    /** System property: a file for the worker's heap figures when its job returns ({@link MemoryReport}). */
+    public static final String MEMORY_REPORT = "torus.worker.memory-report";
     /** Exit status of a worker that halted because its agent disappeared. */
     public static final int EXIT_AGENT_GONE = 75;
 
@@ -61,9 +64,13 @@ public final class WorkerMain {
     static void run(String jobClass, String[] jobArgs) throws Exception {
         WorkerEnv env = WorkerEnv.fromEnvironment();
         Device device = Device.parse(env.device());
+        MemoryReport memory = MemoryReport.fromSystemProperty(env.rank());
         TrainingJob job = instantiate(jobClass);
         try (ProcessGroup group = ProcessGroup.fromEnv()) {
             job.run(new WorkerJobContext(group, env.localRank(), jobArgs, env.runDir(), device));
+        }
+        if (memory != null) {
+            memory.write();
         }
     }
 

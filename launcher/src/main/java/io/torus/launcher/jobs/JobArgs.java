@@ -4,30 +4,41 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
-/** {@code --key value} arguments of a built-in job, validated against the keys it knows. */
+/** {@code --key value} arguments and {@code --flag}s of a built-in job, validated against the keys it knows. */
 final class JobArgs {
     private final String job;
     private final Map<String, String> values = new HashMap<>();
 
-    JobArgs(String job, String[] args, Set<String> known) {
+    /**
+     * @param keys  the arguments that take a value
+     * @param flags the arguments that stand alone
+     */
+    JobArgs(String job, String[] args, Set<String> keys, Set<String> flags) {
         this.job = job;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
-            if (!a.startsWith("--") || !known.contains(a.substring(2))) {
-                throw new IllegalArgumentException(job + ": unknown argument '" + a + "' (expected one of --"
-                        + String.join(", --", new java.util.TreeSet<>(known)) + ")");
-            }
-            String key = a.substring(2);
-            if (key.startsWith("save-all") || key.equals("no-shuffle")) {
+            String key = a.startsWith("--") ? a.substring(2) : "";
+            if (flags.contains(key)) {
                 values.put(key, "true");
                 continue;
+            }
+            if (!keys.contains(key)) {
+                TreeSet<String> known = new TreeSet<>(keys);
+                known.addAll(flags);
+                throw new IllegalArgumentException(job + ": unknown argument '" + a + "' (expected one of --"
+                        + String.join(", --", known) + ")");
             }
             if (i + 1 >= args.length) {
                 throw new IllegalArgumentException(job + ": argument " + a + " needs a value");
             }
             values.put(key, args[++i]);
         }
+    }
+
+    String job() {
+        return job;
     }
 
     int intArg(String key, int dflt, int min) {
@@ -60,6 +71,10 @@ final class JobArgs {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(job + ": --" + key + " " + v + ": expected a finite number >= 0");
         }
+    }
+
+    String stringArg(String key, String dflt) {
+        return values.getOrDefault(key, dflt);
     }
 
     Path pathArg(String key, Path dflt) {
