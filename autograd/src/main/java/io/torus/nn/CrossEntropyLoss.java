@@ -8,9 +8,7 @@ import io.torus.autograd.Tensor;
  * read as class probabilities instead, as in PyTorch. See
  * {@link F#crossEntropy(Tensor, Tensor, Tensor, long, Reduction)}.
  */
-public class CrossEntropyLoss extends Loss {
-    private final Tensor weight;
-    private final long ignoreIndex;
+public class CrossEntropyLoss extends WeightedClassLoss {
 
     public CrossEntropyLoss() {
         this(null, F.DEFAULT_IGNORE_INDEX, Reduction.MEAN);
@@ -22,21 +20,11 @@ public class CrossEntropyLoss extends Loss {
 
     /** {@code weight} (may be null) is a floating-point {@code [C]} of class weights; targets equal to {@code ignoreIndex} are skipped. */
     public CrossEntropyLoss(Tensor weight, long ignoreIndex, Reduction reduction) {
-        super(reduction);
-        this.weight = weight;
-        this.ignoreIndex = ignoreIndex;
-    }
-
-    public Tensor weight() {
-        return weight;
-    }
-
-    public long ignoreIndex() {
-        return ignoreIndex;
+        super(weight, ignoreIndex, reduction);
     }
 
     @Override
     public Tensor forward(Tensor input, Tensor target) {
-        return F.crossEntropy(input, target, weight, ignoreIndex, reduction());
+        return F.crossEntropy(input, target, weight(), ignoreIndex(), reduction());
     }
 }

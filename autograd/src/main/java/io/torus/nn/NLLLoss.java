@@ -9,9 +9,7 @@ import io.torus.autograd.Tensor;
  * ignore index (default {@link F#DEFAULT_IGNORE_INDEX}, -100) are skipped. See
  * {@link F#nllLoss(Tensor, Tensor, Tensor, long, Reduction)}.
  */
-public class NLLLoss extends Loss {
-    private final Tensor weight;
-    private final long ignoreIndex;
+public class NLLLoss extends WeightedClassLoss {
 
     public NLLLoss() {
         this(null, F.DEFAULT_IGNORE_INDEX, Reduction.MEAN);
@@ -23,21 +21,11 @@ public class NLLLoss extends Loss {
 
     /** {@code weight} (may be null) is a floating-point {@code [C]} of class weights; MEAN divides by the targets' summed weights. */
     public NLLLoss(Tensor weight, long ignoreIndex, Reduction reduction) {
-        super(reduction);
-        this.weight = weight;
-        this.ignoreIndex = ignoreIndex;
-    }
-
-    public Tensor weight() {
-        return weight;
-    }
-
-    public long ignoreIndex() {
-        return ignoreIndex;
+        super(weight, ignoreIndex, reduction);
     }
 
     @Override
     public Tensor forward(Tensor input, Tensor target) {
-        return F.nllLoss(input, target, weight, ignoreIndex, reduction());
+        return F.nllLoss(input, target, weight(), ignoreIndex(), reduction());
     }
 }
