@@ -54,7 +54,7 @@ public final class ProcessGroups {
         String host = endpoint.localHost();
         Duration timeout = Duration.ofSeconds(Long.getLong("torus.rdzv.timeout.seconds", 120));
         long start = System.nanoTime();
-        NettyTransport transport = NettyTransport.bind(host);
+        NettyTransport transport = NettyTransport.bind(host, NettyTransport.Options.defaults().withJobSecret(jobSecret()));
         HazelcastRendezvous rendezvous = null;
         try {
             rendezvous = HazelcastRendezvous.start(new RendezvousSpec(env.jobId(), endpoint, env.rank(),
@@ -102,5 +102,26 @@ public final class ProcessGroups {
      */
     public static ProcessGroup overTransport(Transport transport) {
         return new RingProcessGroup(transport, null);
+    }
+
+    /** The environment variable carrying the job secret, hex-encoded; unset or empty: no authentication. */
+    public static final String JOB_SECRET_ENV = "TORUS_JOB_SECRET";
+
+    /** The job secret from {@link #JOB_SECRET_ENV}, or null when it is not set. */
+    static byte[] jobSecret() {
+        return parseSecret(System.getenv(JOB_SECRET_ENV));
+    }
+
+    static byte[] parseSecret(String hex) {
+        if (hex == null || hex.isBlank()) {
+            return null;
+        }
+        try {
+            return java.util.HexFormat.of().parseHex(hex.strip());
+        } catch (IllegalArgumentException e) {
+            // Never echo the value: it is the secret.
+            throw new IllegalArgumentException(JOB_SECRET_ENV + " is not a hex string (" + hex.strip().length()
+                    + " characters)");
+        }
     }
 }

@@ -15,34 +15,43 @@ import java.util.concurrent.CompletableFuture;
  * it who its peers are (a left neighbour may connect before that). Each side checks the other's
  * rank and world size, registers the connection with its {@link Links} and replaces this handler
  * with a {@link PeerHandler}. Nothing but Hello may arrive before that.
+ *
+ * <p>With a job secret, every Hello carries the job token ({@link Hello#signed}) and each side
+ * verifies the other's before anything else: a connection whose Hello has no token or a wrong one
+ * is logged (with its remote address, never the secret) and closed. The accepting side then
+ * closes without answering, so an outsider learns nothing and none of its data is delivered.
  */
 final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(HandshakeHandler.class);
+    private static final String JOB_SECRET_HINT = "TORUS_JOB_SECRET";
 
     private final CompletableFuture<Links> links;
     /** The rank we connected to, or -1 on the accepting side. */
     private final int expectedPeer;
+    /** The job secret, or null when connections are not authenticated. */
+    private final byte[] secret;
 
-    private HandshakeHandler(CompletableFuture<Links> links, int expectedPeer) {
+    private HandshakeHandler(CompletableFuture<Links> links, int expectedPeer, byte[] secret) {
         this.links = links;
         this.expectedPeer = expectedPeer;
+        this.secret = secret;
     }
 
     /** For a connection this rank opens to {@code peer}. */
-    static HandshakeHandler connecting(Links links, int peer) {
-        return new HandshakeHandler(CompletableFuture.completedFuture(links), peer);
+    static HandshakeHandler connecting(Links links, int peer, byte[] secret) {
+        return new HandshakeHandler(CompletableFuture.completedFuture(links), peer, secret);
     }
 
     /** For connections that peers open to this rank; {@code links} completes in {@code connect()}. */
-    static HandshakeHandler accepting(CompletableFuture<Links> links) {
-        return new HandshakeHandler(links, -1);
+    static HandshakeHandler accepting(CompletableFuture<Links> links, byte[] secret) {
+        return new HandshakeHandler(links, -1, secret);
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         if (expectedPeer >= 0) {
             Links l = links.join();
-            ctx.writeAndFlush(new Hello(l.rank, l.worldSize));
+            ctx.writeAndFlush(Hello.signed(l.rank, l.worldSize, secret));
         }
         super.channelActive(ctx);
     }
@@ -52,6 +61,17 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         if (!(msg instanceof Hello hello)) {
             ReferenceCountUtil.release(msg);
             log.warn("closing {}: expected Hello as its first message, got {}", ctx.channel().remoteAddress(), msg);
+            ctx.close();
+            return;
+        }
+        if (secret != null && !hello.verify(secret)) {
+            String problem = "refusing connection " + (expectedPeer >= 0 ? "to rank " + expectedPeer + " at " : "from ")
+                    + ctx.channel().remoteAddress() + ": its Hello " + (hello.token() == null ? "carries no job token" : "carries a wrong job token")
+                    + " (not a worker of this job?)";
+            log.warn(problem);
+            if (expectedPeer >= 0) {
+                links.join().rightReady.completeExceptionally(new IllegalStateException(problem));
+            }
             ctx.close();
             return;
         }
@@ -66,7 +86,7 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
                     return;
                 }
                 // Answer even a peer we are about to reject: its error can then say who answered.
-                ctx.writeAndFlush(new Hello(l.rank, l.worldSize));
+                ctx.writeAndFlush(Hello.signed(l.rank, l.worldSize, secret));
                 String problem = l.acceptInbound(hello, ctx.channel());
                 finish(ctx, l, hello.rank(), problem, l.leftReady);
             }, ctx.executor());
@@ -90,7 +110,9 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         log.debug("connection {} closed during the handshake", ctx.channel());
         if (expectedPeer >= 0) {
-            links.join().connectFailed(new IllegalStateException("rank " + expectedPeer + " closed the connection during the handshake"));
+            links.join().connectFailed(new IllegalStateException("rank " + expectedPeer + " closed the connection during the handshake"
+                    + (secret == null ? " (does it require a job token? set " + JOB_SECRET_HINT + ")"
+                            : " (was our job token refused? do both sides share the job secret?)")));
         }
         super.channelInactive(ctx);
     }

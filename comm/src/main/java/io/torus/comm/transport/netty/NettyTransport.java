@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -62,8 +63,14 @@ public final class NettyTransport implements Transport {
      * @param connectTimeout how long {@link #connect} waits for the ring ({@code torus.comm.connect.timeout.seconds}, 60)
      * @param receiveTimeout how long a receive waits before blaming the silent peer ({@code torus.comm.receive.timeout.seconds}, 1800)
      * @param ioThreads      Netty event-loop threads ({@code torus.comm.io.threads}, 2)
+     * @param jobSecret      the per-job secret the launcher generates, or null (the default) for
+     *                       unauthenticated connections. When set, every Hello carries
+     *                       HMAC-SHA256(jobSecret, "torus-hello" ‖ magic ‖ rank ‖ worldSize) (see
+     *                       {@link io.torus.comm.protocol.Hello}) and a peer whose Hello has no
+     *                       token or a wrong one is refused, logged and disconnected before any of
+     *                       its data is delivered. All ranks of a job must use the same secret.
      */
-    public record Options(Duration connectTimeout, Duration receiveTimeout, int ioThreads) {
+    public record Options(Duration connectTimeout, Duration receiveTimeout, int ioThreads, byte[] jobSecret) {
         public Options {
             if (connectTimeout.isNegative() || connectTimeout.isZero() || receiveTimeout.isNegative()
                     || receiveTimeout.isZero()) {
@@ -73,6 +80,30 @@ public final class NettyTransport implements Transport {
             if (ioThreads < 1) {
                 throw new IllegalArgumentException("NettyTransport.Options: ioThreads " + ioThreads + ": expected >= 1");
             }
+            if (jobSecret != null && jobSecret.length == 0) {
+                throw new IllegalArgumentException("NettyTransport.Options: empty job secret: expected null or at least one byte");
+            }
+            jobSecret = jobSecret == null ? null : jobSecret.clone();
+        }
+
+        public Options(Duration connectTimeout, Duration receiveTimeout, int ioThreads) {
+            this(connectTimeout, receiveTimeout, ioThreads, null);
+        }
+
+        @Override
+        public byte[] jobSecret() {
+            return jobSecret == null ? null : jobSecret.clone();
+        }
+
+        /** Authenticates connections with {@code secret} (null: no authentication). */
+        public Options withJobSecret(byte[] secret) {
+            return new Options(connectTimeout, receiveTimeout, ioThreads, secret);
+        }
+
+        @Override
+        public String toString() {
+            return "Options[connectTimeout=" + connectTimeout + ", receiveTimeout=" + receiveTimeout + ", ioThreads="
+                    + ioThreads + ", jobSecret=" + (jobSecret == null ? "none" : "set") + "]";
         }
 
         public static Options defaults() {
@@ -82,15 +113,15 @@ public final class NettyTransport implements Transport {
         }
 
         public Options withConnectTimeout(Duration timeout) {
-            return new Options(timeout, receiveTimeout, ioThreads);
+            return new Options(timeout, receiveTimeout, ioThreads, jobSecret);
         }
 
         public Options withReceiveTimeout(Duration timeout) {
-            return new Options(connectTimeout, timeout, ioThreads);
+            return new Options(connectTimeout, timeout, ioThreads, jobSecret);
         }
 
         public Options withIoThreads(int threads) {
-            return new Options(connectTimeout, receiveTimeout, threads);
+            return new Options(connectTimeout, receiveTimeout, threads, jobSecret);
         }
     }
 
@@ -114,7 +145,7 @@ public final class NettyTransport implements Transport {
                     .childOption(ChannelOption.ALLOCATOR, alloc)
                     // Data arrives in 1 MiB frames: let a read grow to a whole frame instead of 64 KiB.
                     .childOption(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(4096, 65536, 1 << 20))
-                    .childHandler(new TorusChannelInitializer(() -> HandshakeHandler.accepting(links)))
+                    .childHandler(new TorusChannelInitializer(() -> HandshakeHandler.accepting(links, options.jobSecret)))
                     .bind(host, 0)
                     .syncUninterruptibly()
                     .channel();
@@ -178,10 +209,21 @@ public final class NettyTransport implements Transport {
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.ALLOCATOR, alloc)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
-                .handler(new TorusChannelInitializer(() -> HandshakeHandler.connecting(l, l.right)));
+                .handler(new TorusChannelInitializer(() -> HandshakeHandler.connecting(l, l.right, options.jobSecret)));
         connectRight(bootstrap, l, rightAddress, deadline);
         try {
-            CompletableFuture.allOf(l.leftReady, l.rightReady).get(options.connectTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            // Fail as soon as either side fails (a refused job token, a wrong rank), not only once both are done.
+            CompletableFuture<Void> ring = new CompletableFuture<>();
+            for (CompletableFuture<Void> side : List.of(l.leftReady, l.rightReady)) {
+                side.whenComplete((v, failure) -> {
+                    if (failure != null) {
+                        ring.completeExceptionally(failure instanceof CompletionException c && c.getCause() != null ? c.getCause() : failure);
+                    } else if (l.leftReady.isDone() && l.rightReady.isDone()) {
+                        ring.complete(null);
+                    }
+                });
+            }
+            ring.get(options.connectTimeout().toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             throw new IllegalStateException("rank " + rank + ": ring not connected after " + options.connectTimeout()
                     + ": " + l.waitingFor(rightAddress));

@@ -38,6 +38,7 @@ class WireFormatTest {
         }
         List<Message> sent = List.of(
                 new Hello(2, 3),
+                Hello.signed(1, 3, new byte[] {1, 2, 3, 4}),
                 Chunk.copyOf(7, 4, 0, 3, new float[] {1.5f, -2f, Float.NaN}, 0, 3, PooledByteBufAllocator.DEFAULT),
                 Chunk.copyOf(Long.MAX_VALUE, 0, 0, 0, new float[0], 0, 0, PooledByteBufAllocator.DEFAULT),
                 Chunk.copyOf(1, 2, 10, 10 + floats.length, floats, 0, floats.length, PooledByteBufAllocator.DEFAULT),
