@@ -62,6 +62,8 @@ public final class Agent {
     private final AgentSettings settings;
     private final AgentConsole console;
     private final Object lock = new Object();
+    /** The secret this agent's workers sign their ring handshakes with (hex, 32 random bytes). */
+    private final String jobSecret = newJobSecret();
     private List<Worker> current = List.of();
     private volatile boolean stopping;
 
@@ -177,6 +179,10 @@ public final class Agent {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         Map<String, String> environment = pb.environment();
         environment.putAll(workerEnvironment(env, attempt));
+        if (config.nnodes() == 1) {
+            // Only this job's workers can join its ring (several machines share a secret the user exports).
+            environment.putIfAbsent(io.torus.comm.ProcessGroups.JOB_SECRET_ENV, jobSecret);
+        }
         if (console.terminal()) {
             environment.put(TERMINAL, "1");
         } else {
@@ -198,6 +204,12 @@ public final class Agent {
         Path log = config.runDir().resolve("rank-" + rank + ".log");
         String header = attempt == 0 ? null : "---- torus: restart " + attempt + " ----";
         return Worker.start(pb, rank, localRank, log, header, console, settings.logTailLines());
+    }
+
+    private static String newJobSecret() {
+        byte[] b = new byte[32];
+        new java.security.SecureRandom().nextBytes(b);
+        return java.util.HexFormat.of().formatHex(b);
     }
 
     /** The variables a worker gets on top of this process's environment. */

@@ -69,6 +69,9 @@ public final class NettyTransport implements Transport {
      *                       {@link io.torus.comm.protocol.Hello}) and a peer whose Hello has no
      *                       token or a wrong one is refused, logged and disconnected before any of
      *                       its data is delivered. All ranks of a job must use the same secret.
+     *                       Limit: there is no server nonce, so a Hello captured from this same job
+     *                       could be replayed for its own rank while the job runs; a Hello from
+     *                       another job, or re-labelled with another rank, is refused.
      */
     public record Options(Duration connectTimeout, Duration receiveTimeout, int ioThreads, byte[] jobSecret) {
         public Options {
