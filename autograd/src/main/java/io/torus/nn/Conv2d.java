@@ -46,11 +46,7 @@ public class Conv2d extends Module {
 
     /** Re-draws the weight and bias as the constructor does. */
     public void resetParameters() {
-        Init.kaimingUniform_(weight, Math.sqrt(5), FanMode.FAN_IN, "leaky_relu");
-        if (bias != null) {
-            double bound = 1 / Math.sqrt(Init.fans(weight).fanIn());
-            Init.uniform_(bias, -bound, bound);
-        }
+        Init.layerDefaults_(weight, bias);
     }
 
     public Parameter weight() {

@@ -92,6 +92,18 @@ public final class Init {
     // ------------------------------------------------------------------ plain fills and draws
 
     /** Uniform draws in [0, 1). */
+    /**
+     * PyTorch's default initialisation of {@link Linear} and {@link Conv2d}: the weight Kaiming-uniform
+     * with a = √5 (that is U(±1/√fanIn)) and the bias, when present, U(±1/√fanIn).
+     */
+    static void layerDefaults_(Tensor weight, Tensor bias) {
+        kaimingUniform_(weight, Math.sqrt(5), FanMode.FAN_IN, "leaky_relu");
+        if (bias != null) {
+            double bound = 1 / Math.sqrt(fans(weight).fanIn());
+            uniform_(bias, -bound, bound);
+        }
+    }
+
     public static Tensor uniform_(Tensor t) {
         return uniform_(t, 0, 1);
     }

@@ -22,11 +22,7 @@ public class Linear extends Module {
 
     /** Re-draws the weight (Kaiming-uniform, a=√5, i.e. U(±1/√in)) and the bias (U(±1/√in)), as PyTorch's. */
     public void resetParameters() {
-        Init.kaimingUniform_(weight, Math.sqrt(5), FanMode.FAN_IN, "leaky_relu");
-        if (bias != null) {
-            double bound = 1 / Math.sqrt(Init.fans(weight).fanIn());
-            Init.uniform_(bias, -bound, bound);
-        }
+        Init.layerDefaults_(weight, bias);
     }
 
     public Parameter weight() {

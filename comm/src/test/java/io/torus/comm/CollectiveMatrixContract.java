@@ -100,7 +100,7 @@ abstract class CollectiveMatrixContract {
     }
 
     static Object input(DType dtype, int rank, int n, int count) {
-        Object a = Elements.newArray(dtype, count);
+        Object a = io.torus.tensor.Storage.newArray(dtype, count);
         for (int i = 0; i < count; i++) {
             int v = (rank + i) % n + 1 + 8 * (i % 4);
             switch (dtype) {

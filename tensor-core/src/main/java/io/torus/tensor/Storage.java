@@ -69,7 +69,8 @@ public final class Storage {
         };
     }
 
-    private static Object newArray(DType dtype, int n) {
+    /** A new zero-filled Java array of {@code dtype} with {@code n} elements (CPU storage's representation). */
+    public static Object newArray(DType dtype, int n) {
         return switch (dtype) {
             case FLOAT32 -> new float[n];
             case FLOAT64 -> new double[n];

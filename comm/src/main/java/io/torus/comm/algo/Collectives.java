@@ -187,7 +187,7 @@ public final class Collectives {
         }
         Object s = scratch.get(dtype);
         if (s == null || Elements.length(s) < elements) {
-            s = Elements.newArray(dtype, (int) elements);
+            s = io.torus.tensor.Storage.newArray(dtype, (int) elements);
             scratch.put(dtype, s);
         }
         return s;

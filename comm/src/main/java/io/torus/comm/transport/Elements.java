@@ -59,17 +59,6 @@ public final class Elements {
         };
     }
 
-    /** A new zeroed array of {@code dtype} with {@code n} elements. */
-    public static Object newArray(DType dtype, int n) {
-        return switch (dtype) {
-            case FLOAT32 -> new float[n];
-            case FLOAT64 -> new double[n];
-            case INT64 -> new long[n];
-            case INT32 -> new int[n];
-            case BOOL -> new boolean[n];
-        };
-    }
-
     /** Wire id of a dtype (see {@code io.torus.comm.protocol.Chunk}). */
     public static byte wireId(DType dtype) {
         return switch (dtype) {

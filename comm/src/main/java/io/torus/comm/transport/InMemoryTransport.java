@@ -62,7 +62,7 @@ public final class InMemoryTransport implements Transport {
         if (fabric.closed.get(peer) != null) {
             throw new PeerLostException(peer, "closed its transport", context);
         }
-        Object copy = Elements.newArray(Elements.dtype(src), length);
+        Object copy = io.torus.tensor.Storage.newArray(Elements.dtype(src), length);
         System.arraycopy(src, offset, copy, 0, length);
         fabric.inbox(peer, rank).put(new Parcel(tag, copy, length));
     }

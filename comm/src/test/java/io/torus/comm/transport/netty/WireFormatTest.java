@@ -69,9 +69,9 @@ class WireFormatTest {
             Message got = reader.readInbound();
             assertEquals(want, got);
             if (got instanceof Chunk c) {
-                Object back = Elements.newArray(c.dtype(), c.elements());
+                Object back = io.torus.tensor.Storage.newArray(c.dtype(), c.elements());
                 c.readInto(back, 0);
-                Object original = Elements.newArray(c.dtype(), c.elements());
+                Object original = io.torus.tensor.Storage.newArray(c.dtype(), c.elements());
                 ((Chunk) want).readInto(original, 0);
                 assertTrue(Objects.deepEquals(new Object[] {original}, new Object[] {back}), c.toString());
                 c.release();
@@ -98,9 +98,9 @@ class WireFormatTest {
                     parts.addComponent(true, Unpooled.directBuffer(len).writeBytes(bytes, at, len));
                 }
                 Chunk split = new Chunk(0, 0, whole.dtype(), 0, n, parts);
-                Object back = Elements.newArray(whole.dtype(), n + 2);
+                Object back = io.torus.tensor.Storage.newArray(whole.dtype(), n + 2);
                 split.readInto(back, 1);
-                Object expected = Elements.newArray(whole.dtype(), n + 2);
+                Object expected = io.torus.tensor.Storage.newArray(whole.dtype(), n + 2);
                 System.arraycopy(array, 0, expected, 1, n);
                 assertTrue(Objects.deepEquals(new Object[] {expected}, new Object[] {back}), whole.dtype() + " in parts of " + step);
                 split.release();
