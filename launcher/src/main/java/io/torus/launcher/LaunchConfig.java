@@ -1,5 +1,6 @@
 package io.torus.launcher;
 
+import io.torus.launcher.config.TorusConfig;
 import io.torus.tensor.Device;
 
 import java.io.IOException;
@@ -36,10 +37,12 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param jar          extra jar for the workers' classpath, or null
  * @param device       cpu, cuda (local rank i uses cuda:i) or cuda:N
  * @param maxRestarts  times the local worker group is restarted after a failure, at least 0
+ * @param settings     the validated layered settings this run was built from (worker heap, JVM
+ *                     options, the keys handed to workers, ...)
  */
 public record LaunchConfig(String job, String jobClass, List<String> jobArgs, int nprocPerNode, int nnodes,
                            int nodeRank, String rdzvEndpoint, String jobId, Path runDir, Path jar, String device,
-                           int maxRestarts) {
+                           int maxRestarts, TorusConfig settings) {
 
     public LaunchConfig {
         if (job == null || job.isBlank()) {
@@ -66,6 +69,9 @@ public record LaunchConfig(String job, String jobClass, List<String> jobArgs, in
             jar = jar.toAbsolutePath().normalize();
         }
         device = checkDevice(device);
+        if (settings == null) {
+            throw new IllegalArgumentException("settings are missing: expected a TorusConfig");
+        }
     }
 
     public static Builder builder(String job) {
@@ -141,23 +147,33 @@ public record LaunchConfig(String job, String jobClass, List<String> jobArgs, in
         }
     }
 
-    /** Fills in defaults from {@code conf/torus-defaults.properties}, then validates. */
+    /** Fills in what was not set from the layered settings ({@link TorusConfig}), then validates. */
     public static final class Builder {
         private final String job;
+        private TorusConfig settings;
         private String jobClass;
         private List<String> jobArgs = List.of();
-        private int nprocPerNode = Defaults.getInt("torus.run.nproc-per-node");
-        private int nnodes = Defaults.getInt("torus.run.nnodes");
-        private int nodeRank = Defaults.getInt("torus.run.node-rank");
+        private Integer nprocPerNode;
+        private Integer nnodes;
+        private Integer nodeRank;
         private String rdzvEndpoint;
         private String jobId;
         private Path runDir;
         private Path jar;
-        private String device = Defaults.get("torus.run.device");
-        private int maxRestarts = Defaults.getInt("torus.run.max-restarts");
+        private String device;
+        private Integer maxRestarts;
 
         private Builder(String job) {
             this.job = job;
+        }
+
+        /**
+         * The layered settings (default: {@link TorusConfig#standard()}); {@code torus.run.*} keys give
+         * the values not set on this builder.
+         */
+        public Builder settings(TorusConfig v) {
+            settings = v;
+            return this;
         }
 
         /** Skips resolution: the class is taken as is (tests, or a caller that resolved it already). */
@@ -230,6 +246,12 @@ public record LaunchConfig(String job, String jobClass, List<String> jobArgs, in
             if (job == null || job.isBlank()) {
                 throw new IllegalArgumentException("JOB is missing: expected a built-in job name or a class name");
             }
+            TorusConfig cfg = settings != null ? settings : TorusConfig.standard();
+            int nprocPerNode = this.nprocPerNode != null ? this.nprocPerNode : cfg.getInt("torus.run.nproc-per-node");
+            int nnodes = this.nnodes != null ? this.nnodes : cfg.getInt("torus.run.nnodes");
+            int nodeRank = this.nodeRank != null ? this.nodeRank : cfg.getInt("torus.run.node-rank");
+            int maxRestarts = this.maxRestarts != null ? this.maxRestarts : cfg.getInt("torus.run.max-restarts");
+            String device = this.device != null ? this.device : cfg.get("torus.run.device");
             // Flags first, so a typo in one is reported before the job is looked up.
             checkCounts(nprocPerNode, nnodes, nodeRank, maxRestarts);
             checkDevice(device);
@@ -247,8 +269,9 @@ public record LaunchConfig(String job, String jobClass, List<String> jobArgs, in
                     throw new IllegalArgumentException("--rdzv-endpoint is missing: expected HOST:PORT of node 0's "
                             + "rendezvous when --nnodes is " + nnodes);
                 }
-                String host = Defaults.get("torus.run.rdzv-host");
-                endpoint = host + ":" + freePort(host);
+                String host = cfg.get("torus.run.rdzv-host");
+                int port = cfg.getInt("torus.run.rdzv-port");
+                endpoint = host + ":" + (port != 0 ? port : freePort(host));
             }
             String id = jobId;
             if (id == null) {
@@ -257,15 +280,15 @@ public record LaunchConfig(String job, String jobClass, List<String> jobArgs, in
                         : shortName + "-" + timestamp() + "-" + HexFormat.of().toHexDigits(
                                 (short) ThreadLocalRandom.current().nextInt());
             }
-            Path dir = runDir != null ? runDir : defaultRunDir(shortName);
+            Path dir = runDir != null ? runDir : defaultRunDir(cfg, shortName);
             return new LaunchConfig(job, cls, jobArgs, nprocPerNode, nnodes, nodeRank, endpoint, id, dir, jar,
-                    device, maxRestarts);
+                    device, maxRestarts, cfg);
         }
     }
 
     /** {@code <runs-dir>/<name>-<yyyyMMdd-HHmmss>}, with a numeric suffix if that exists already. */
-    static Path defaultRunDir(String name) {
-        Path base = Path.of(Defaults.get("torus.run.runs-dir")).toAbsolutePath();
+    static Path defaultRunDir(TorusConfig settings, String name) {
+        Path base = Path.of(settings.get("torus.run.runs-dir")).toAbsolutePath();
         Path dir = base.resolve(name + "-" + timestamp());
         for (int i = 2; Files.exists(dir); i++) {
             dir = base.resolve(name + "-" + timestamp() + "-" + i);

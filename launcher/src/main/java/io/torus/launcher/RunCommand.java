@@ -19,7 +19,9 @@ import java.util.concurrent.Callable;
         footer = {"",
             "Each worker's output is printed with a '[rank N] ' prefix and saved as DIR/rank-N.log.",
             "Workers get the TORUS_* environment (rank, world size, local rank, rendezvous",
-            "endpoint, job id, run dir, device, restart count).",
+            "endpoint, job id, run dir, device, restart count; see docs/launcher.md).",
+            "Settings: conf/torus-defaults.properties < --config FILE < TORUS_* environment",
+            "variables < -D system properties (TORUS_JAVA_OPTS) < flags.",
             "",
             "Exit status: 0 when every worker's job returned normally; 1 when a worker failed",
             "(the others are stopped); 2 for a usage error; 130 when interrupted.",
@@ -66,6 +68,11 @@ final class RunCommand implements Callable<Integer> {
             description = "Device of every worker; 'cuda' gives local rank i cuda:i (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "A settings file (HOCON .conf, .json or .properties) over conf/torus-defaults.properties; "
+                    + "environment variables (TORUS_RUN_NPROC_PER_NODE, ...) and flags override it.")
+    Path configFile;
+
     @Option(names = "--max-restarts", paramLabel = "K",
             description = "Restart all local workers up to K times after a failure; single node only "
                     + "(default: ${DEFAULT-VALUE}).")
@@ -89,9 +96,9 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         LaunchConfig config;
         try {
-            config = LaunchConfig.builder(job).jobArgs(jobArgs).nprocPerNode(nprocPerNode).nnodes(nnodes)
-                    .nodeRank(nodeRank).rdzvEndpoint(rdzvEndpoint).jobId(jobId).runDir(runDir).jar(jar)
-                    .device(device).maxRestarts(maxRestarts).build();
+            // --nproc-per-node, --nnodes, --node-rank, --device, --max-restarts: the top settings layer.
+            config = LaunchConfig.builder(job).settings(CommandSettings.resolve(spec, configFile)).jobArgs(jobArgs)
+                    .rdzvEndpoint(rdzvEndpoint).jobId(jobId).runDir(runDir).jar(jar).build();
         } catch (IllegalArgumentException e) {
             throw TorusCli.usage(spec, e);
         }

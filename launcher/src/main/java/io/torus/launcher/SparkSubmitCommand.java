@@ -1,5 +1,6 @@
 package io.torus.launcher;
 
+import io.torus.launcher.config.TorusConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -44,6 +45,10 @@ final class SparkSubmitCommand implements Callable<Integer> {
                     + "else data/mnist).")
     Path dataDir;
 
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "A Torus settings file (HOCON .conf, .json or .properties) over conf/torus-defaults.properties.")
+    Path configFile;
+
     @Option(names = "--conf", paramLabel = "KEY=VALUE", description = "A Spark setting; repeatable.")
     List<String> conf = new ArrayList<>();
 
@@ -65,7 +70,9 @@ final class SparkSubmitCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         SparkSubmitConfig config;
         try {
-            config = SparkSubmitConfig.of(master, numWorkers, runDir, dataDir, conf, job, jobArgs);
+            TorusConfig settings = CommandSettings.resolve(spec, configFile);
+            config = SparkSubmitConfig.of(settings.get("torus.spark-submit.master"),
+                    settings.getInt("torus.spark-submit.num-workers"), runDir, dataDir, conf, job, jobArgs, settings);
         } catch (IllegalArgumentException e) {
             throw TorusCli.usage(spec, e);
         }

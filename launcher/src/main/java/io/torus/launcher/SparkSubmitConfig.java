@@ -1,5 +1,7 @@
 package io.torus.launcher;
 
+import io.torus.launcher.config.TorusConfig;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,12 +58,12 @@ public record SparkSubmitConfig(String master, int numWorkers, Path runDir, Path
      * null and, when {@code dataDir} is null, takes {@code $TORUS_MNIST_DIR} if set.
      */
     public static SparkSubmitConfig of(String master, int numWorkers, Path runDir, Path dataDir, List<String> conf,
-                                       String job, List<String> jobArgs) {
+                                       String job, List<String> jobArgs, TorusConfig settings) {
         if (numWorkers < 1) {
             throw new IllegalArgumentException("--num-workers " + numWorkers + ": expected an integer >= 1");
         }
         String cls = BuiltinJobs.resolve(job, null);
-        Path dir = runDir != null ? runDir : LaunchConfig.defaultRunDir(BuiltinJobs.shortName(job) + "-spark");
+        Path dir = runDir != null ? runDir : LaunchConfig.defaultRunDir(settings, BuiltinJobs.shortName(job) + "-spark");
         Path data = dataDir;
         if (data == null && System.getenv("TORUS_MNIST_DIR") != null) {
             data = Path.of(System.getenv("TORUS_MNIST_DIR"));

@@ -1,6 +1,7 @@
 package io.torus.launcher;
 
 import io.torus.launcher.agent.Agent;
+import io.torus.launcher.agent.AgentSettings;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -17,7 +18,7 @@ final class StandardLauncher implements Launcher {
                 c.job(), c.jobClass(), c.globalRank(0), c.globalRank(c.nprocPerNode() - 1), c.worldSize(),
                 c.rdzvEndpoint(), c.jobId());
         System.err.println("torus: run dir " + c.runDir());
-        int code = new Agent().run(c);
+        int code = new Agent(AgentSettings.from(c.settings())).run(c);
         if (code == 0) {
             System.err.println("torus: all " + c.nprocPerNode() + " workers finished");
         }

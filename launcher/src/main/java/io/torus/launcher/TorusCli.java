@@ -1,5 +1,7 @@
 package io.torus.launcher;
 
+import io.torus.launcher.config.TorusConfig;
+import io.torus.launcher.config.Tunables;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IDefaultValueProvider;
@@ -20,8 +22,9 @@ import java.util.concurrent.Callable;
 /**
  * The {@code torus} command: {@code run}, {@code spark-submit}, {@code jobs}, {@code bench}.
  *
- * <p>Flow: picocli parses the flags (defaults from {@code conf/torus-defaults.properties}, key
- * {@code torus.<subcommand>.<option>}), the subcommand validates them into a {@link LaunchConfig}
+ * <p>Flow: picocli parses the flags, the subcommand layers them over the settings
+ * ({@link TorusConfig}: {@code conf/torus-defaults.properties}, {@code --config FILE}, environment,
+ * system properties; key {@code torus.<subcommand>.<option>}), validates them into a {@link LaunchConfig}
  * or {@link SparkSubmitConfig}, and hands that to a {@link Launcher}.
  *
  * <p>Exit status: what the launcher returns (0 when every worker's job returned normally, 1 when
@@ -88,15 +91,25 @@ public final class TorusCli implements Callable<Integer> {
         return new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
 
-    /** Option defaults from {@link Defaults}: {@code --nproc-per-node} of {@code run} is {@code torus.run.nproc-per-node}. */
+    /**
+     * Option defaults shown by {@code --help}: {@code --nproc-per-node} of {@code run} is
+     * {@code torus.run.nproc-per-node} of {@link TorusConfig#standard()}.
+     */
     static final class DefaultsProvider implements IDefaultValueProvider {
         @Override
         public String defaultValue(ArgSpec arg) {
             if (!(arg instanceof OptionSpec option) || option.command() == null) {
                 return null;
             }
-            String key = "torus." + option.command().name() + "." + option.longestName().replaceFirst("^-+", "");
-            return Defaults.has(key) ? Defaults.get(key) : null;
+            String key = CommandSettings.key(option.command().name(), option);
+            if (Tunables.get(key) == null) {
+                return null;
+            }
+            try {
+                return TorusConfig.standard().get(key);
+            } catch (IllegalArgumentException e) {
+                return null;   // reported with its source when the command resolves its settings
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 package io.torus.launcher;
 
+import io.torus.launcher.config.TorusConfig;
 import io.torus.launcher.testjobs.AllReduceJob;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -97,7 +98,7 @@ class TorusCliTest {
     void run_defaults_comeFromDefaultsFile() {
         assertEquals(0, torus("run", JOB));
         LaunchConfig c = launcher.run;
-        assertEquals(Integer.parseInt(Defaults.get("torus.run.nproc-per-node")), c.nprocPerNode());
+        assertEquals(TorusConfig.standard().getInt("torus.run.nproc-per-node"), c.nprocPerNode());
         assertEquals(1, c.nnodes());
         assertEquals(0, c.nodeRank());
         assertEquals(0, c.maxRestarts());
@@ -106,9 +107,32 @@ class TorusCliTest {
     }
 
     @Test
+    void run_configFile_overridesDefaultsAndFlagsOverrideIt() throws Exception {
+        Path conf = tmp.resolve("my.conf");
+        java.nio.file.Files.writeString(conf, "torus.run.nproc-per-node = 3\ntorus.worker.heap = 700m\n");
+        assertEquals(0, torus("run", "--config", conf.toString(), JOB));
+        assertEquals(3, launcher.run.nprocPerNode());
+        assertEquals("700m", launcher.run.settings().get("torus.worker.heap"));
+        assertEquals(0, torus("run", "--config", conf.toString(), "--nproc-per-node", "2", JOB));
+        assertEquals(2, launcher.run.nprocPerNode());
+        assertEquals("flag --nproc-per-node", launcher.run.settings().source("torus.run.nproc-per-node"));
+    }
+
+    @Test
+    void run_invalidValueInConfigFile_usageErrorNamesKeyValueAndFile() throws Exception {
+        Path conf = tmp.resolve("bad.conf");
+        java.nio.file.Files.writeString(conf, "torus.agent.kill-grace-ms = -5\n");
+        assertEquals(2, torus("run", "--config", conf.toString(), JOB));
+        assertTrue(err.toString().startsWith("torus run: torus.agent.kill-grace-ms=-5 (from " + conf
+                + ": 1): expected an integer >= 0"), err.toString());
+        assertNull(launcher.run);
+    }
+
+    @Test
     void run_zeroWorkers_usageErrorNamesValue() {
         assertEquals(2, torus("run", "--nproc-per-node", "0", JOB));
-        assertTrue(err.toString().startsWith("torus run: --nproc-per-node 0: expected an integer >= 1"), err.toString());
+        assertTrue(err.toString().startsWith("torus run: torus.run.nproc-per-node=0 (from flag --nproc-per-node): "
+                + "expected an integer >= 1"), err.toString());
         assertTrue(err.toString().contains("Try 'torus run --help'"), err.toString());
         assertNull(launcher.run);
     }
@@ -152,6 +176,7 @@ class TorusCliTest {
     @Test
     void sparkSubmit_zeroWorkers_usageError() {
         assertEquals(2, torus("spark-submit", "--num-workers", "0", JOB));
-        assertTrue(err.toString().contains("--num-workers 0: expected an integer >= 1"), err.toString());
+        assertTrue(err.toString().contains("torus.spark-submit.num-workers=0 (from flag --num-workers): expected an "
+                + "integer >= 1"), err.toString());
     }
 }

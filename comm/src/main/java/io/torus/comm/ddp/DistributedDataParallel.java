@@ -26,13 +26,15 @@ import java.util.List;
 public class DistributedDataParallel extends Module {
     /** Default bucket capacity, as PyTorch's 25 MiB. */
     public static final long DEFAULT_BUCKET_BYTES = 25L << 20;
+    /** System property (set by the launcher from {@code conf/torus-defaults.properties}): the bucket capacity in bytes. */
+    public static final String BUCKET_CAP_PROPERTY = "torus.ddp.bucket.cap.bytes";
 
     private final Module module;
     private final ProcessGroup group;
     private final Reducer reducer;
 
     public DistributedDataParallel(Module module, ProcessGroup group) {
-        this(module, group, DEFAULT_BUCKET_BYTES);
+        this(module, group, Long.getLong(BUCKET_CAP_PROPERTY, DEFAULT_BUCKET_BYTES));
     }
 
     public DistributedDataParallel(Module module, ProcessGroup group, long bucketBytes) {

@@ -1,7 +1,6 @@
 package io.torus.launcher.agent;
 
 import io.torus.comm.WorkerEnv;
-import io.torus.launcher.Defaults;
 import io.torus.launcher.LaunchConfig;
 import io.torus.tensor.backend.cpu.BlasCoreType;
 
@@ -66,10 +65,6 @@ public final class Agent {
     private final String jobSecret = newJobSecret();
     private List<Worker> current = List.of();
     private volatile boolean stopping;
-
-    public Agent() {
-        this(AgentSettings.fromDefaults());
-    }
 
     public Agent(AgentSettings settings) {
         this.settings = settings;
@@ -190,7 +185,7 @@ public final class Agent {
         }
         // OpenBLAS reads OPENBLAS_CORETYPE once, at load: fix a value that would slow or crash the worker.
         BlasCoreType.Decision blas = BlasCoreType.applyTo(environment,
-                Defaults.has(BlasCoreType.SETTING) ? Defaults.get(BlasCoreType.SETTING) : "auto");
+                config.settings().get(BlasCoreType.SETTING));
         if (blas.action() != BlasCoreType.Action.KEEP && attempt == 0 && localRank == 0) {
             settings.messages().println("torus: " + blas.forWorkers());
         }

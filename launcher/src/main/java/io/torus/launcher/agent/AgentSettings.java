@@ -1,6 +1,7 @@
 package io.torus.launcher.agent;
 
-import io.torus.launcher.Defaults;
+import io.torus.launcher.config.TorusConfig;
+import io.torus.launcher.config.Tunables;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,13 +15,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 
 /**
- * How the agent starts and watches worker JVMs. {@link #fromDefaults()} reads
- * {@code conf/torus-defaults.properties} (and system-property overrides); tests adjust with the
- * {@code with...} methods.
+ * How the agent starts and watches worker JVMs, built {@link #from} the layered settings
+ * ({@link TorusConfig}); tests adjust with the {@code with...} methods.
  *
  * @param javaCommand  the {@code java} executable: this JVM's own
  * @param classpath    the workers' classpath (this JVM's {@code java.class.path}; a job's {@code --jar} is appended per run)
@@ -41,10 +40,6 @@ public record AgentSettings(String javaCommand, String classpath, List<String> j
     static final List<String> INHERITED_PROPERTIES = List.of("torus.home", "log4j2.configurationFile",
             "log4j.configurationFile", "log4j2.level", "hazelcast.logging.type", "java.io.tmpdir");
 
-    /** Sections of the defaults file that only the launcher reads. */
-    static final List<String> LAUNCHER_SECTIONS = List.of("torus.run.", "torus.worker.", "torus.agent.",
-            "torus.spark-submit.");
-
     private static final long MIB = 1024L * 1024L;
 
     public AgentSettings {
@@ -64,7 +59,13 @@ public record AgentSettings(String javaCommand, String classpath, List<String> j
         }
     }
 
+    /** {@link #from} the standard settings (defaults, environment, system properties). */
     public static AgentSettings fromDefaults() {
+        return from(TorusConfig.standard());
+    }
+
+    /** The agent's settings from the layered, validated {@code settings} ({@code torus.worker.*}, {@code torus.agent.*}). */
+    public static AgentSettings from(TorusConfig settings) {
         List<String> flags = new ArrayList<>(requiredJvmFlags());
         for (String p : INHERITED_PROPERTIES) {
             String v = System.getProperty(p);
@@ -72,29 +73,24 @@ public record AgentSettings(String javaCommand, String classpath, List<String> j
                 flags.add("-D" + p + "=" + v);
             }
         }
-        flags.addAll(workerProperties());
-        flags.addAll(split(Defaults.get("torus.worker.jvm-opts")));
+        flags.addAll(workerProperties(settings));
+        flags.addAll(split(settings.get("torus.worker.jvm-opts")));
         return new AgentSettings(currentJava(), System.getProperty("java.class.path"), flags,
-                Defaults.get("torus.worker.heap"), Duration.ofMillis(Defaults.getInt("torus.agent.kill-grace-ms")),
-                Defaults.getInt("torus.agent.log-tail-lines"), System.out, System.err);
+                settings.get("torus.worker.heap"), Duration.ofMillis(settings.getLong("torus.agent.kill-grace-ms")),
+                settings.getInt("torus.agent.log-tail-lines"), System.out, System.err);
     }
 
     /**
-     * {@code -Dkey=value} for the workers: every key of the defaults file that the workers read
-     * (comm's {@code torus.rdzv.*}, {@code torus.comm.*}: all but the launcher's own sections), so
-     * that editing {@code conf/torus-defaults.properties} takes effect, then every {@code torus.*}
-     * system property of this JVM (a {@code TORUS_JAVA_OPTS=-D...} override), which wins.
+     * {@code -Dkey=value} for the workers: every resolved key that the workers read (comm's
+     * {@code torus.rdzv.*}, {@code torus.comm.*}, tensor-core's, ...: all but the launcher's own
+     * sections), then any other {@code torus.*} system property of this JVM (one Torus has no
+     * default for, e.g. a test's), passed through as is.
      */
-    static List<String> workerProperties() {
-        Map<String, String> props = new TreeMap<>();
-        Properties file = Defaults.file();
-        for (String key : file.stringPropertyNames()) {
-            if (LAUNCHER_SECTIONS.stream().noneMatch(key::startsWith)) {
-                props.put(key, Defaults.get(key));
-            }
-        }
+    static List<String> workerProperties(TorusConfig settings) {
+        Map<String, String> props = new TreeMap<>(settings.workerProperties());
         for (String key : System.getProperties().stringPropertyNames()) {
-            if (key.startsWith("torus.") && !INHERITED_PROPERTIES.contains(key) && !key.equals("torus.project.root")) {
+            if (key.startsWith("torus.") && Tunables.get(key) == null && !settings.values().containsKey(key)
+                    && !INHERITED_PROPERTIES.contains(key) && !key.equals("torus.project.root")) {
                 props.put(key, System.getProperty(key));
             }
         }

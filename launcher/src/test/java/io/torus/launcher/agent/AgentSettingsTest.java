@@ -1,6 +1,7 @@
 package io.torus.launcher.agent;
 
-import io.torus.launcher.Defaults;
+import io.torus.launcher.config.TorusConfig;
+import io.torus.launcher.config.Tunables;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -21,19 +22,31 @@ class AgentSettingsTest {
     }
 
     @Test
-    void workerProperties_workerKeysOfFileForwardedAndOverridesWin() {
+    void workerProperties_workerKeysForwardedAndUnknownTorusPropertiesPassThrough() {
         System.setProperty("torus.test.override", "7");
         try {
-            List<String> props = AgentSettings.workerProperties();
+            TorusConfig settings = TorusConfig.standard().withOverride("torus.comm.io.threads", "3", "flag --test");
+            List<String> props = AgentSettings.workerProperties(settings);
             assertTrue(props.contains("-Dtorus.test.override=7"), props.toString());
-            for (String key : Defaults.file().stringPropertyNames()) {
-                boolean launcherOnly = AgentSettings.LAUNCHER_SECTIONS.stream().anyMatch(key::startsWith);
-                assertEquals(!launcherOnly, props.contains("-D" + key + "=" + Defaults.get(key)), key);
+            assertTrue(props.contains("-Dtorus.comm.io.threads=3"), props.toString());
+            for (String key : Tunables.keys()) {
+                assertEquals(!Tunables.launcherOnly(key), props.contains("-D" + key + "=" + settings.get(key)), key);
             }
             assertFalse(props.stream().anyMatch(p -> p.startsWith("-Dtorus.project.root=")), props.toString());
         } finally {
             System.clearProperty("torus.test.override");
         }
+    }
+
+    @Test
+    void from_settings_giveHeapGraceAndTail() {
+        TorusConfig settings = TorusConfig.standard().withOverride("torus.worker.heap", "3g", "flag --test")
+                .withOverride("torus.agent.kill-grace-ms", "1500", "flag --test")
+                .withOverride("torus.worker.jvm-opts", "-XX:+UseSerialGC -Dx=1", "flag --test");
+        AgentSettings s = AgentSettings.from(settings);
+        assertEquals("3g", s.heapFor(2));
+        assertEquals(1500, s.killGrace().toMillis());
+        assertTrue(s.jvmFlags().containsAll(List.of("-XX:+UseSerialGC", "-Dx=1")), s.jvmFlags().toString());
     }
 
     @Test
