@@ -57,12 +57,25 @@ public final class Agent {
      * a bare {@code \r}, such as a progress bar) will be shown in place on the agent's terminal.
      */
     public static final String TERMINAL = "TORUS_TERMINAL";
+    /**
+     * Environment variable: when {@code torus} was started, in milliseconds since the epoch (set by
+     * {@code scripts/torus}, else by the agent from its own JVM's start). A job reports its start-up
+     * time against it ({@link #millisSinceLaunch()}).
+     */
+    public static final String LAUNCH_MILLIS = "TORUS_LAUNCH_MILLIS";
+    /**
+     * The file in the run directory where the agent records every worker it starts, one line
+     * {@code <generation> <rank> <pid>} each, appended before it waits on them. Tests (and a user
+     * hunting a stray JVM) check these pids are gone.
+     */
+    public static final String WORKER_PIDS = "workers.pids";
 
     private final AgentSettings settings;
     private final AgentConsole console;
     private final Object lock = new Object();
     /** The secret this agent's workers sign their ring handshakes with (hex, 32 random bytes). */
     private final String jobSecret = newJobSecret();
+    private final String launchMillis = Long.toString(launchMillis());
     private List<Worker> current = List.of();
     private volatile boolean stopping;
 
@@ -125,6 +138,7 @@ public final class Agent {
                     workers.add(w);
                     w.process.onExit().thenRun(() -> exited.add(w));
                 }
+                recordPids(config, attempt, workers);
             } catch (IOException | RuntimeException e) {
                 stop(workers);
                 workers.forEach(Worker::closeStdin);
@@ -201,6 +215,39 @@ public final class Agent {
         return Worker.start(pb, rank, localRank, log, header, console, settings.logTailLines());
     }
 
+    /** Appends this generation's {@code <generation> <rank> <pid>} lines to {@link #WORKER_PIDS}. */
+    private static void recordPids(LaunchConfig config, int attempt, List<Worker> workers) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (Worker w : workers) {
+            sb.append(attempt).append(' ').append(w.rank).append(' ').append(w.process.pid()).append('\n');
+        }
+        Files.writeString(config.runDir().resolve(WORKER_PIDS), sb.toString(), java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.APPEND);
+    }
+
+    /** {@code $TORUS_LAUNCH_MILLIS} when a valid one is set, else this JVM's start. */
+    static long launchMillis() {
+        String v = System.getenv(LAUNCH_MILLIS);
+        if (v != null) {
+            try {
+                return Long.parseLong(v.trim());
+            } catch (NumberFormatException e) {
+                // fall through: not ours
+            }
+        }
+        return java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
+    }
+
+    /** In a worker: milliseconds since {@code torus} started ({@link #LAUNCH_MILLIS}), or -1 when unknown. */
+    public static long millisSinceLaunch() {
+        String v = System.getenv(LAUNCH_MILLIS);
+        try {
+            return v == null ? -1 : System.currentTimeMillis() - Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
     private static String newJobSecret() {
         byte[] b = new byte[32];
         new java.security.SecureRandom().nextBytes(b);
@@ -208,8 +255,9 @@ public final class Agent {
     }
 
     /** The variables a worker gets on top of this process's environment. */
-    static Map<String, String> workerEnvironment(WorkerEnv env, int attempt) {
+    Map<String, String> workerEnvironment(WorkerEnv env, int attempt) {
         Map<String, String> m = new HashMap<>(env.toMap());
+        m.put(LAUNCH_MILLIS, launchMillis);
         m.put(AGENT_PID, Long.toString(ProcessHandle.current().pid()));
         m.put(AGENT_PIPE, "1");
         m.put(RESTART_COUNT, Integer.toString(attempt));

@@ -65,6 +65,7 @@ final class Trainer {
     private final Objective objective;
     private final TrainingData data;
     private final ProcessGroup pg;
+    private boolean firstStepReported;
 
     private Trainer(JobContext ctx, String job, TrainArgs args, Objective objective, TrainingData data) {
         this.ctx = ctx;
@@ -201,6 +202,10 @@ final class Trainer {
             loss.backward();
             opt.step();
             step++;
+            if (!firstStepReported) {
+                firstStepReported = true;
+                reportFirstStep();
+            }
             lossSum += loss.item() * b.size();
             rows += b.size();
             try (GradMode.Scope s = GradMode.noGrad()) {
@@ -259,6 +264,18 @@ final class Trainer {
             out[i] = r[i];
         }
         return out;
+    }
+
+    /**
+     * Start-up time: rank 0 says when its first training step was done, counted from the moment
+     * {@code torus} started ({@link Agent#LAUNCH_MILLIS}), once per worker JVM.
+     */
+    private void reportFirstStep() {
+        long ms = Agent.millisSinceLaunch();
+        long jvm = System.currentTimeMillis() - java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
+        if (ms >= 0) {
+            log("first training step done " + ms + " ms after torus started (this worker JVM: " + jvm + " ms)", false);
+        }
     }
 
     private void log(String line, boolean everyRank) {

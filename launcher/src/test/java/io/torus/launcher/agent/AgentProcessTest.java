@@ -96,6 +96,34 @@ class AgentProcessTest {
             assertFalse(TestSupport.isAlive(child.pid()));
             // The output thread may still be copying the agent's last lines.
             out.await(l -> l.contains("torus: interrupted, stopping the workers")).get(10, TimeUnit.SECONDS);
+            assertAgentReportedWorkersGone();
         });
+    }
+
+    @Test
+    void agentInterrupted_stopsWorkersBeforeExiting() {
+        assertTimeoutPreemptively(Duration.ofSeconds(90), () -> {
+            Process agent = startAgent();
+            ProcessHandle child = handle("child-0.pid");
+
+            // SIGINT, as Ctrl-C sends it (to the agent only here, not to its process group).
+            Process kill = new ProcessBuilder("kill", "-INT", Long.toString(agent.pid())).inheritIO().start();
+            assertEquals(0, kill.waitFor());
+            assertEquals(130, agent.waitFor(), out.text());
+            assertAgentReportedWorkersGone();
+            child.onExit().orTimeout(20, TimeUnit.SECONDS).join();
+            assertFalse(TestSupport.isAlive(child.pid()));
+            out.await(l -> l.contains("torus: interrupted, stopping the workers")).get(10, TimeUnit.SECONDS);
+        });
+    }
+
+    /** The pids the agent itself recorded in the run directory: all gone once the agent has exited. */
+    private void assertAgentReportedWorkersGone() throws Exception {
+        List<Long> pids = JobFiles.agentReportedPids(runDir);
+        assertFalse(pids.isEmpty());
+        for (long pid : pids) {
+            ProcessHandle.of(pid).ifPresent(started::add);
+            assertFalse(TestSupport.isAlive(pid), "worker " + pid + " outlived the agent");
+        }
     }
 }

@@ -8,6 +8,7 @@ import io.torus.launcher.testjobs.BlockingJob;
 import io.torus.launcher.testjobs.FailOnceJob;
 import io.torus.launcher.testjobs.HaltMidRunJob;
 import io.torus.launcher.testjobs.JobFiles;
+import io.torus.launcher.testjobs.RankOneFailsJob;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -126,7 +127,69 @@ class AgentTest {
             ProcessHandle.of(child).ifPresent(h -> h.onExit().orTimeout(10, TimeUnit.SECONDS).join());
             assertFalse(TestSupport.isAlive(child), "rank 0's child survived");
             assertTrue(Files.readString(dir.resolve("rank-1.log")).contains("ready pid=" + rank1));
+            assertAllGone(JobFiles.agentReportedPids(dir));
         });
+    }
+
+    /** Every pid the agent reported: gone by the time {@code run} returned (it waits for each exit). */
+    private void assertAllGone(List<Long> pids) {
+        pidsToReap.addAll(pids);
+        for (long pid : pids) {
+            assertFalse(TestSupport.isAlive(pid), "worker pid " + pid + " survived");
+        }
+    }
+
+    @Test
+    void run_restartsExhausted_failsAndStopsEveryGeneration() throws Exception {
+        LaunchConfig c = config(RankOneFailsJob.class, 2).maxRestarts(1).build();
+        int code = assertTimeoutPreemptively(Duration.ofSeconds(120), () -> agent().run(c));
+
+        assertEquals(Agent.EXIT_FAILED, code);
+        String text = messages.text();
+        assertTrue(text.contains("restarting the workers (restart 1 of 1)"), text);
+        assertEquals(2, text.split("rank 1 failed \\(exit code 1\\)", -1).length - 1, "one failure per generation: " + text);
+        assertTrue(text.contains("planned failure of rank 1 in generation 1"), "quotes the last generation's log: " + text);
+        List<String> generations = Files.readAllLines(c.runDir().resolve(Agent.WORKER_PIDS));
+        assertEquals(4, generations.size(), generations.toString());
+        assertTrue(generations.get(2).startsWith("1 0 ") && generations.get(3).startsWith("1 1 "), generations.toString());
+        assertAllGone(JobFiles.agentReportedPids(c.runDir()));
+        long child = pid(c.runDir().resolve("child-0.pid"));
+        ProcessHandle.of(child).ifPresent(h -> h.onExit().orTimeout(10, TimeUnit.SECONDS).join());
+        assertFalse(TestSupport.isAlive(child), "rank 0's child survived");
+    }
+
+    @Test
+    void run_twoAgentsAsTwoNodes_formOneGroup() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        String endpoint = "127.0.0.1:" + port;
+        List<LaunchConfig> nodes = new ArrayList<>();
+        for (int node = 0; node < 2; node++) {
+            nodes.add(LaunchConfig.builder(AllReduceJob.class.getName()).jobClass(AllReduceJob.class.getName())
+                    .nnodes(2).nodeRank(node).nprocPerNode(1).rdzvEndpoint(endpoint)
+                    .runDir(tmp.resolve("node" + node)).jobArgs("node" + node).build());
+        }
+        assertEquals(nodes.get(0).jobId(), nodes.get(1).jobId(), "both nodes derive the same job id");
+        List<CompletableFuture<Integer>> runs = nodes.stream().map(c -> CompletableFuture.supplyAsync(() -> {
+            try {
+                return agent().run(c);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        })).toList();
+        assertTimeoutPreemptively(Duration.ofSeconds(120), () -> {
+            assertEquals(0, runs.get(0).get(), messages.text() + console.text());
+            assertEquals(0, runs.get(1).get(), messages.text() + console.text());
+        });
+        for (int node = 0; node < 2; node++) {
+            Path dir = nodes.get(node).runDir();
+            String log = Files.readString(dir.resolve("rank-" + node + ".log"));
+            assertTrue(log.contains("allReduce ok [3.0, 30.0] on rank " + node + " of 2, local rank 0"), log);
+            assertEquals(List.of("node" + node), Files.readAllLines(dir.resolve("rank-" + node + ".args")));
+            assertAllGone(JobFiles.agentReportedPids(dir));
+        }
     }
 
     @Test

@@ -27,6 +27,15 @@ public final class JobFiles {
         write(dir.resolve("child-" + rank + ".pid"), Long.toString(p.pid()));
     }
 
+    /**
+     * The pids the agent recorded in {@code <runDir>/workers.pids} (lines {@code <generation> <rank> <pid>}),
+     * every generation's.
+     */
+    public static java.util.List<Long> agentReportedPids(Path runDir) throws IOException {
+        return Files.readAllLines(runDir.resolve("workers.pids")).stream().filter(l -> !l.isBlank())
+                .map(l -> Long.parseLong(l.trim().split("\\s+")[2])).toList();
+    }
+
     public static long readPid(Path file) throws IOException {
         return Long.parseLong(Files.readString(file).trim());
     }
