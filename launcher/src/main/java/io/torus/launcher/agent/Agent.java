@@ -77,6 +77,8 @@ public final class Agent {
     private final String jobSecret = newJobSecret();
     private final String launchMillis = Long.toString(launchMillis());
     private List<Worker> current = List.of();
+    /** The class-data archive a worker of this run is writing, published when the run succeeds. */
+    private ClassDataArchive pendingArchive;
     private volatile boolean stopping;
 
     public Agent(AgentSettings settings) {
@@ -97,6 +99,10 @@ public final class Agent {
         try {
             for (int attempt = 0; ; attempt++) {
                 String failure = runAttempt(config, attempt);
+                if (pendingArchive != null) {
+                    pendingArchive.finish(failure == null);
+                    pendingArchive = null;
+                }
                 if (failure == null) {
                     return 0;
                 }
@@ -174,13 +180,23 @@ public final class Agent {
                 config.runDir(), config.deviceFor(localRank));
 
         List<String> cmd = new ArrayList<>();
+        String classpath = config.jar() == null ? settings.classpath()
+                : settings.classpath() + File.pathSeparator + config.jar();
         cmd.add(settings.javaCommand());
         cmd.addAll(settings.jvmFlags());
-        cmd.add("-Xmx" + settings.heapFor(config.nprocPerNode()));
         cmd.add("-Dfile.encoding=UTF-8");
+        ClassDataArchive cds = classDataArchive(config, classpath);
+        if (cds != null) {
+            if (cds.exists()) {
+                cmd.addAll(cds.useFlags());
+            } else if (attempt == 0 && localRank == 0) {
+                cmd.addAll(cds.createFlags());
+                pendingArchive = cds;
+            }
+        }
+        cmd.add("-Xmx" + settings.heapFor(config.nprocPerNode()));
         cmd.add("-cp");
-        cmd.add(config.jar() == null ? settings.classpath()
-                : settings.classpath() + File.pathSeparator + config.jar());
+        cmd.add(classpath);
         cmd.add(WorkerMain.class.getName());
         cmd.add(config.jobClass());
         cmd.addAll(config.jobArgs());
@@ -246,6 +262,19 @@ public final class Agent {
         } catch (NumberFormatException e) {
             return -1;
         }
+    }
+
+    /**
+     * The workers' class-data archive ({@link ClassDataArchive}) under {@code torus.worker.cds-dir},
+     * or null when {@code torus.worker.cds} is off.
+     */
+    private ClassDataArchive classDataArchive(LaunchConfig config, String classpath) {
+        if (!config.settings().get("torus.worker.cds").equals("auto")) {
+            return null;
+        }
+        String dir = config.settings().get("torus.worker.cds-dir");
+        Path base = dir.isEmpty() ? Path.of(System.getProperty("user.home"), ".cache", "torus", "cds") : Path.of(dir);
+        return ClassDataArchive.in(base, settings.javaCommand(), settings.jvmFlags(), classpath);
     }
 
     private static String newJobSecret() {

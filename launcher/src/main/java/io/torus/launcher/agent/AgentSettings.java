@@ -127,6 +127,11 @@ public record AgentSettings(String javaCommand, String classpath, List<String> j
         return new AgentSettings(javaCommand, classpath, all, workerHeap, killGrace, logTailLines, console, messages);
     }
 
+    public AgentSettings withClasspath(String newClasspath) {
+        return new AgentSettings(javaCommand, newClasspath, jvmFlags, workerHeap, killGrace, logTailLines, console,
+                messages);
+    }
+
     public AgentSettings withKillGrace(Duration grace) {
         return new AgentSettings(javaCommand, classpath, jvmFlags, workerHeap, grace, logTailLines, console, messages);
     }

@@ -22,7 +22,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Steps: watch the agent (halt when it is gone, so no orphan JVM survives a {@code kill -9} of
  * the agent); instantiate the job through its public no-arg constructor (before joining, so a bad
- * class fails fast); join {@link ProcessGroup#fromEnv()}; call {@code run}; close the group; exit 0.
+ * class fails fast); start joining {@link ProcessGroup#fromEnv()} in the background and call
+ * {@code run} at once (the job's {@code processGroup()} waits for the join, see
+ * {@link WorkerJobContext}); close the group; exit 0.
  * Any exception or error: its stack trace on stderr, exit 1. With {@code -Dtorus.worker.memory-report=FILE}
  * a job that returns also leaves its heap figures in FILE ({@link MemoryReport}).
  */
@@ -66,8 +68,33 @@ public final class WorkerMain {
         Device device = Device.parse(env.device());
         MemoryReport memory = MemoryReport.fromSystemProperty(env.rank());
         TrainingJob job = instantiate(jobClass);
-        try (ProcessGroup group = ProcessGroup.fromEnv()) {
-            job.run(new WorkerJobContext(group, env.localRank(), jobArgs, env.runDir(), device));
+        // Join in the background while the job starts (loads its data, builds its model): see WorkerJobContext.
+        CompletableFuture<ProcessGroup> joining = new CompletableFuture<>();
+        Thread joiner = new Thread(() -> {
+            try {
+                joining.complete(ProcessGroup.fromEnv());
+            } catch (Throwable t) {
+                joining.completeExceptionally(t);
+            }
+        }, "torus-join");
+        joiner.setDaemon(true);
+        joiner.start();
+        WorkerJobContext ctx = new WorkerJobContext(joining, env, jobArgs, device);
+        boolean returned = false;
+        try {
+            job.run(ctx);
+            returned = true;
+        } finally {
+            if (returned) {
+                // Every worker takes part in the group, even a job that never asked for it; then leaves it.
+                ctx.processGroup().close();
+            } else if (joining.isDone() && !joining.isCompletedExceptionally()) {
+                try {
+                    joining.join().close();
+                } catch (RuntimeException e) {
+                    // the job's own failure is the one to report
+                }
+            }
         }
         if (memory != null) {
             memory.write();

@@ -28,6 +28,8 @@ public final class Tunables {
         add(Tunable.nonBlank("torus.run.runs-dir", "a directory path without blanks"));
         add(Tunable.heap("torus.worker.heap"));
         add(Tunable.text("torus.worker.jvm-opts", "JVM options separated by spaces"));
+        add(Tunable.oneOf("torus.worker.cds", List.of("auto", "off")));
+        add(Tunable.text("torus.worker.cds-dir", "a directory, or empty for ~/.cache/torus/cds"));
         add(Tunable.atLeast("torus.agent.kill-grace-ms", 0));
         add(Tunable.atLeast("torus.agent.log-tail-lines", 0));
         add(Tunable.nonBlank("torus.spark-submit.master", "a Spark master URL such as local[2] or spark://HOST:7077"));

@@ -273,8 +273,10 @@ final class Trainer {
     private void reportFirstStep() {
         long ms = Agent.millisSinceLaunch();
         long jvm = System.currentTimeMillis() - java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
+        long cpu = ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toMillis).orElse(-1L);
         if (ms >= 0) {
-            log("first training step done " + ms + " ms after torus started (this worker JVM: " + jvm + " ms)", false);
+            log("first training step done " + ms + " ms after torus started (this worker: " + jvm + " ms since its JVM "
+                    + "started, " + cpu + " ms of CPU)", false);
         }
     }
 
