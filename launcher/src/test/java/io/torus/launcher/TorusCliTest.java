@@ -61,7 +61,10 @@ class TorusCliTest {
     @Test
     void help_everyCommand_printsUsageAndExitsZero() {
         for (String[] args : List.of(new String[] {"--help"}, new String[] {"run", "--help"},
-                new String[] {"spark-submit", "--help"}, new String[] {"jobs", "--help"}, new String[] {"help", "run"})) {
+                new String[] {"spark-submit", "--help"}, new String[] {"jobs", "--help"}, new String[] {"help", "run"},
+                new String[] {"bench", "--help"}, new String[] {"bench", "tensor", "--help"},
+                new String[] {"bench", "autograd", "--help"}, new String[] {"bench", "comm", "--help"},
+                new String[] {"bench", "train", "--help"})) {
             out.getBuffer().setLength(0);
             assertEquals(0, torus(args), String.join(" ", args));
             assertTrue(out.toString().startsWith("Usage: torus"), out.toString());

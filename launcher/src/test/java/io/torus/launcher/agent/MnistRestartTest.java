@@ -50,7 +50,7 @@ class MnistRestartTest {
         Path data = TestSupport.projectRoot().resolve("testdata/mnist-small");
         LaunchConfig c = LaunchConfig.builder("mnist-mlp").jobClass(MnistMlpJob.class.getName()).nprocPerNode(2)
                 .maxRestarts(1).runDir(tmp.resolve("run"))
-                .jobArgs("--data", data.toString(), "--epochs", Integer.toString(EPOCHS), "--batch-size", "32")
+                .jobArgs("--data", data.toString(), "--epochs", Integer.toString(EPOCHS), "--batch-size", "64")
                 .build();
 
         int code = assertTimeoutPreemptively(Duration.ofSeconds(240), () -> {
