@@ -69,7 +69,7 @@ fi
 echo "== Torus beside PyTorch, $(date -u '+%Y-%m-%d %H:%M UTC') =="
 echo "cpu:    $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //') ($(nproc) cores)"
 echo "java:   $(java -version 2>&1 | head -n 1)"
-echo "torch:  $("$python" -c 'import torch; print(torch.__version__, "(threads:", torch.get_num_threads(), ")")' 2>/dev/null || echo 'not installed')"
+echo "torch:  $("$python" -c 'import torch; print(f"{torch.__version__} ({torch.get_num_threads()} threads by default)")' 2>/dev/null || echo 'not installed')"
 echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-(unset)}: both sides use the same kernels; compare only runs with the same value"
 status=0
 for s in "${sections[@]}"; do
