@@ -45,8 +45,9 @@ class MnistRestartTest {
     void run_workerKilledMidTraining_restartResumesFromCheckpoint() throws Exception {
         Lines console = new Lines(null);
         Lines messages = new Lines(null);
+        // Quick-starting workers (C1 only): two generations of two JVMs on a two-core machine.
         Agent agent = new Agent(AgentSettings.fromDefaults().withWorkerHeap("512m")
-                .withKillGrace(Duration.ofSeconds(3)).withOutput(console.stream, messages.stream));
+                .withExtraJvmFlags("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1").withKillGrace(Duration.ofSeconds(3)).withOutput(console.stream, messages.stream));
         Path data = TestSupport.projectRoot().resolve("testdata/mnist-small");
         LaunchConfig c = LaunchConfig.builder("mnist-mlp").jobClass(MnistMlpJob.class.getName()).nprocPerNode(2)
                 .maxRestarts(1).runDir(tmp.resolve("run"))
