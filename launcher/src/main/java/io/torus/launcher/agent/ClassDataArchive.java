@@ -69,6 +69,11 @@ final class ClassDataArchive {
         return archive;
     }
 
+    /** Where the writing worker puts the archive until the run has succeeded. */
+    Path pendingPath() {
+        return pending;
+    }
+
     boolean exists() {
         return Files.isRegularFile(archive);
     }
@@ -89,11 +94,33 @@ final class ClassDataArchive {
         try {
             if (succeeded && Files.isRegularFile(pending) && Files.size(pending) > 0) {
                 Files.move(pending, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                pruneOldArchives();
             } else {
                 Files.deleteIfExists(pending);
             }
         } catch (IOException e) {
             // only a cache: the next run tries again
+        }
+    }
+
+    /** Archives kept in the directory: every rebuild makes a new one (about 50 MB each). */
+    static final int KEEP = 4;
+
+    /** Deletes all but the {@link #KEEP} most recently written archives of the directory. */
+    private void pruneOldArchives() throws IOException {
+        List<Path> all;
+        try (java.util.stream.Stream<Path> files = Files.list(archive.getParent())) {
+            all = files.filter(f -> f.getFileName().toString().matches("worker-[0-9a-f]+\\.jsa"))
+                    .sorted(java.util.Comparator.comparing((Path f) -> {
+                        try {
+                            return Files.getLastModifiedTime(f).toMillis();
+                        } catch (IOException e) {
+                            return 0L;
+                        }
+                    }).reversed()).toList();
+        }
+        for (Path old : all.subList(Math.min(KEEP, all.size()), all.size())) {
+            Files.deleteIfExists(old);
         }
     }
 
