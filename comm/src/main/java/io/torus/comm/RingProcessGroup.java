@@ -3,6 +3,7 @@ package io.torus.comm;
 import io.torus.autograd.Tensor;
 import io.torus.comm.algo.ChunkPlan;
 import io.torus.comm.algo.Collectives;
+import io.torus.comm.trace.Timeline;
 import io.torus.comm.transport.PeerLostException;
 import io.torus.comm.transport.Transport;
 import io.torus.tensor.DType;
@@ -180,27 +181,45 @@ final class RingProcessGroup implements ProcessGroup {
             throw new IllegalStateException(what + ": the process group of rank " + rank() + " is closed");
         }
         CompletableFuture<Void> done = new CompletableFuture<>();
+        String label = Timeline.currentLabel();
+        long launched = Timeline.enabled() ? Timeline.now() : 0;
         try {
-            commThread.execute(() -> run(what, collective, done));
+            commThread.execute(() -> run(what, label, launched, collective, done));
         } catch (RejectedExecutionException e) {
             throw new IllegalStateException(what + ": the process group of rank " + rank() + " is closed", e);
         }
         return new FutureWork(done);
     }
 
-    private void run(String what, Runnable collective, CompletableFuture<Void> done) {
+    /**
+     * Runs one collective on the communication thread. {@code label} and {@code launchedNanos}
+     * (when and by what it was launched) only matter to the {@link Timeline}.
+     */
+    private void run(String what, String label, long launchedNanos, Runnable collective, CompletableFuture<Void> done) {
         RuntimeException earlier = broken;
         if (earlier != null) {
             done.completeExceptionally(new IllegalStateException("rank " + rank() + ": " + what
                     + " not run: the process group is broken by an earlier failure: " + earlier.getMessage(), earlier));
             return;
         }
+        long seq = collectives.issued();
+        long start = System.nanoTime();
         try {
             collective.run();
+            trace(what, label, launchedNanos, seq, start);
             done.complete(null);
         } catch (RuntimeException | Error e) {
+            trace(what, label, launchedNanos, seq, start);
             breakGroup(what, e);
             done.completeExceptionally(e);
+        }
+    }
+
+    /** Records a collective that ran from {@code start} to now, before its waiter can go on. */
+    private static void trace(String what, String label, long launchedNanos, long seq, long start) {
+        if (Timeline.enabled()) {
+            Timeline.record(Timeline.COMM, label != null ? label : what, start, System.nanoTime(), "op", what, "seq", seq,
+                    "queued_us", launchedNanos == 0 ? 0 : Math.max(0, (start - launchedNanos) / 1000));
         }
     }
 

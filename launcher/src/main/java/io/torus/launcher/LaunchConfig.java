@@ -36,10 +36,12 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param jar          extra jar for the workers' classpath, or null
  * @param device       cpu, cuda (local rank i uses cuda:i) or cuda:N
  * @param maxRestarts  times the local worker group is restarted after a failure, at least 0
+ * @param timeline     where to write the merged Chrome-trace timeline of this machine's ranks
+ *                     ({@code --timeline}), or null for none
  */
 public record LaunchConfig(String job, String jobClass, List<String> jobArgs, int nprocPerNode, int nnodes,
                            int nodeRank, String rdzvEndpoint, String jobId, Path runDir, Path jar, String device,
-                           int maxRestarts) {
+                           int maxRestarts, Path timeline) {
 
     public LaunchConfig {
         if (job == null || job.isBlank()) {
@@ -66,6 +68,19 @@ public record LaunchConfig(String job, String jobClass, List<String> jobArgs, in
             jar = jar.toAbsolutePath().normalize();
         }
         device = checkDevice(device);
+        if (timeline != null) {
+            timeline = timeline.toAbsolutePath().normalize();
+            if (Files.isDirectory(timeline)) {
+                throw new IllegalArgumentException("--timeline " + timeline + ": is a directory: expected a file name");
+            }
+        }
+    }
+
+    /** Without a timeline. */
+    public LaunchConfig(String job, String jobClass, List<String> jobArgs, int nprocPerNode, int nnodes, int nodeRank,
+                        String rdzvEndpoint, String jobId, Path runDir, Path jar, String device, int maxRestarts) {
+        this(job, jobClass, jobArgs, nprocPerNode, nnodes, nodeRank, rdzvEndpoint, jobId, runDir, jar, device,
+                maxRestarts, null);
     }
 
     public static Builder builder(String job) {
@@ -155,6 +170,7 @@ public record LaunchConfig(String job, String jobClass, List<String> jobArgs, in
         private Path jar;
         private String device = Defaults.get("torus.run.device");
         private int maxRestarts = Defaults.getInt("torus.run.max-restarts");
+        private Path timeline;
 
         private Builder(String job) {
             this.job = job;
@@ -220,6 +236,12 @@ public record LaunchConfig(String job, String jobClass, List<String> jobArgs, in
             return this;
         }
 
+        /** Write the merged timeline of this machine's ranks to {@code v} (null: none). */
+        public Builder timeline(Path v) {
+            timeline = v;
+            return this;
+        }
+
         /**
          * Resolves the job (unless {@link #jobClass} was given), picks a free local rendezvous port
          * when none was given on a single node, derives the job id and run directory, and validates.
@@ -259,7 +281,7 @@ public record LaunchConfig(String job, String jobClass, List<String> jobArgs, in
             }
             Path dir = runDir != null ? runDir : defaultRunDir(shortName);
             return new LaunchConfig(job, cls, jobArgs, nprocPerNode, nnodes, nodeRank, endpoint, id, dir, jar,
-                    device, maxRestarts);
+                    device, maxRestarts, timeline);
         }
     }
 

@@ -106,6 +106,9 @@ public final class Agent {
             Thread.currentThread().interrupt();
             return EXIT_INTERRUPTED;
         } finally {
+            if (config.timeline() != null) {
+                mergeTimeline(config);
+            }
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException e) {
@@ -183,6 +186,13 @@ public final class Agent {
             // Only this job's workers can join its ring (several machines share a secret the user exports).
             environment.putIfAbsent(io.torus.comm.ProcessGroups.JOB_SECRET_ENV, jobSecret);
         }
+        if (config.timeline() != null) {
+            Path part = Timelines.rankFile(config.runDir(), rank);
+            Files.deleteIfExists(part);
+            environment.put(Timelines.ENV, part.toString());
+        } else {
+            environment.remove(Timelines.ENV);
+        }
         if (console.terminal()) {
             environment.put(TERMINAL, "1");
         } else {
@@ -204,6 +214,20 @@ public final class Agent {
         Path log = config.runDir().resolve("rank-" + rank + ".log");
         String header = attempt == 0 ? null : "---- torus: restart " + attempt + " ----";
         return Worker.start(pb, rank, localRank, log, header, console, settings.logTailLines());
+    }
+
+    /** Merges this machine's rank timelines into {@code --timeline FILE} and prints the overlap summary. */
+    private void mergeTimeline(LaunchConfig config) {
+        List<Integer> ranks = new ArrayList<>();
+        for (int localRank = 0; localRank < config.nprocPerNode(); localRank++) {
+            ranks.add(config.globalRank(localRank));
+        }
+        try {
+            Timelines.Merged merged = Timelines.merge(config.runDir(), ranks, config.timeline());
+            Timelines.report(merged).forEach(line -> settings.messages().println("torus: " + line));
+        } catch (IOException | RuntimeException e) {
+            settings.messages().println("torus: could not write the timeline " + config.timeline() + ": " + e);
+        }
     }
 
     private static String newJobSecret() {
