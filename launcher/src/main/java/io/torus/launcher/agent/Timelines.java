@@ -219,9 +219,38 @@ public final class Timelines {
         out.add("timeline of rank" + (m.ranks().size() == 1 ? " " : "s ") + m.ranks() + " (" + m.spans().size()
                 + " spans) written to " + m.file() + " (open it in https://ui.perfetto.dev or chrome://tracing)"
                 + (m.missingRanks().isEmpty() ? "" : "; no timeline from rank(s) " + m.missingRanks()));
+        String steps = stepSummary(m.spans());
+        if (!steps.isEmpty()) {
+            out.add("timeline: " + steps);
+        }
         for (BucketOverlap b : bucketOverlap(m.spans())) {
             out.add("timeline: " + b);
         }
         return out;
+    }
+
+    /** Mean milliseconds per step of the compute lane's spans, over every rank; empty without steps. */
+    static String stepSummary(List<Span> spans) {
+        Map<String, double[]> acc = new TreeMap<>();
+        for (Span s : spans) {
+            if (s.lane().equals("compute")) {
+                double[] a = acc.computeIfAbsent(s.name(), k -> new double[2]);
+                a[0]++;
+                a[1] += s.duration();
+            }
+        }
+        if (!acc.containsKey("step")) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%d steps, mean per step:", (int) acc.get("step")[0]));
+        for (String name : List.of("step", "forward", "backward", "ddp wait", "optimizer step")) {
+            double[] a = acc.get(name);
+            if (a != null) {
+                sb.append(String.format(Locale.ROOT, " %s %.3f ms%s", name, a[1] / a[0] / 1000,
+                        name.equals("ddp wait") ? " (inside backward)," : ","));
+            }
+        }
+        sb.setLength(sb.length() - 1);
+        return sb.toString();
     }
 }
