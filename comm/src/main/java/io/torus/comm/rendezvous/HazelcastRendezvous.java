@@ -7,9 +7,12 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.ListenerConfig;
 import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.core.EntryEvent;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import com.hazelcast.map.listener.EntryAddedListener;
+import com.hazelcast.map.listener.EntryUpdatedListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,13 +21,22 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
+import java.util.function.LongConsumer;
+import java.util.function.Supplier;
 
 /*
  * Rendezvous and membership through embedded Hazelcast members: Hazelcast only finds the workers
@@ -188,7 +200,7 @@ public final class HazelcastRendezvous implements AutoCloseable {
      * Answers every rank's {@link #askProgress} with {@code answer.get()} (called on this
      * rendezvous's own thread, never on the caller's or Hazelcast's).
      */
-    public void serveProgress(java.util.function.Supplier<String> answer) {
+    public void serveProgress(Supplier<String> answer) {
         IMap<Integer, String> answers = hz.getMap(PROGRESS);
         hz.<String, Long>getMap(PROGRESS_REQUESTS).addEntryListener(new ProgressQuestions(id -> lossReports.execute(() -> {
             try {
@@ -205,19 +217,19 @@ public final class HazelcastRendezvous implements AutoCloseable {
      *
      * @return rank to answer, for the ranks that answered in time (this one included)
      */
-    public java.util.Map<Integer, String> askProgress(Duration timeout) {
-        long id = java.util.concurrent.ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
+    public Map<Integer, String> askProgress(Duration timeout) {
+        long id = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
         String prefix = id + ";";
         IMap<Integer, String> answers = hz.getMap(PROGRESS);
-        java.util.concurrent.BlockingQueue<java.util.Map.Entry<Integer, String>> arrived =
-                new java.util.concurrent.LinkedBlockingQueue<>();
-        java.util.UUID registration = answers.addEntryListener(new ProgressAnswers(arrived), true);
-        java.util.Map<Integer, String> got = new java.util.TreeMap<>();
+        BlockingQueue<Map.Entry<Integer, String>> arrived =
+                new LinkedBlockingQueue<>();
+        UUID registration = answers.addEntryListener(new ProgressAnswers(arrived), true);
+        Map<Integer, String> got = new TreeMap<>();
         try {
             hz.<String, Long>getMap(PROGRESS_REQUESTS).set("question", id);
             long deadline = System.nanoTime() + timeout.toNanos();
             while (got.size() < spec.worldSize()) {
-                java.util.Map.Entry<Integer, String> e = arrived.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                Map.Entry<Integer, String> e = arrived.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
                 if (e == null) {
                     break;
                 }
@@ -279,32 +291,32 @@ public final class HazelcastRendezvous implements AutoCloseable {
     }
 
     /** Calls back with the question id whenever a progress question is asked. */
-    private record ProgressQuestions(java.util.function.LongConsumer onQuestion)
-            implements com.hazelcast.map.listener.EntryAddedListener<String, Long>,
-            com.hazelcast.map.listener.EntryUpdatedListener<String, Long> {
+    private record ProgressQuestions(LongConsumer onQuestion)
+            implements EntryAddedListener<String, Long>,
+            EntryUpdatedListener<String, Long> {
         @Override
-        public void entryAdded(com.hazelcast.core.EntryEvent<String, Long> event) {
+        public void entryAdded(EntryEvent<String, Long> event) {
             onQuestion.accept(event.getValue());
         }
 
         @Override
-        public void entryUpdated(com.hazelcast.core.EntryEvent<String, Long> event) {
+        public void entryUpdated(EntryEvent<String, Long> event) {
             onQuestion.accept(event.getValue());
         }
     }
 
     /** Queues every answer as it is put. */
-    private record ProgressAnswers(java.util.Queue<java.util.Map.Entry<Integer, String>> arrived)
-            implements com.hazelcast.map.listener.EntryAddedListener<Integer, String>,
-            com.hazelcast.map.listener.EntryUpdatedListener<Integer, String> {
+    private record ProgressAnswers(Queue<Map.Entry<Integer, String>> arrived)
+            implements EntryAddedListener<Integer, String>,
+            EntryUpdatedListener<Integer, String> {
         @Override
-        public void entryAdded(com.hazelcast.core.EntryEvent<Integer, String> event) {
-            arrived.add(java.util.Map.entry(event.getKey(), event.getValue()));
+        public void entryAdded(EntryEvent<Integer, String> event) {
+            arrived.add(Map.entry(event.getKey(), event.getValue()));
         }
 
         @Override
-        public void entryUpdated(com.hazelcast.core.EntryEvent<Integer, String> event) {
-            arrived.add(java.util.Map.entry(event.getKey(), event.getValue()));
+        public void entryUpdated(EntryEvent<Integer, String> event) {
+            arrived.add(Map.entry(event.getKey(), event.getValue()));
         }
     }
 

@@ -36,7 +36,7 @@ class TrainArgsTest {
     void parse_unknownArgument_listsTheKnownOnes() {
         String msg = assertThrows(IllegalArgumentException.class,
                 () -> TrainArgs.parse("mnist-cnn", new String[] {"--epoch", "2"}, D)).getMessage();
-        assertTrue(msg.startsWith("mnist-cnn: unknown argument '--epoch' (expected one of --batch-size, --data, --epochs"), msg);
+        assertTrue(msg.startsWith("mnist-cnn: unknown argument '--epoch' (expected one of --batch-size, --bucket-kb, --data, --epochs"), msg);
         assertTrue(msg.contains("--resume"), msg);
     }
 
