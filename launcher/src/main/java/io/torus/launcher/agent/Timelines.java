@@ -34,6 +34,7 @@ public final class Timelines {
     private static final Pattern TS = Pattern.compile("\"ts\": ([0-9.eE+-]+)");
     private static final Pattern DUR = Pattern.compile("\"dur\": ([0-9.eE+-]+)");
     private static final Pattern PID = Pattern.compile("\"pid\": (\\d+)");
+    private static final Pattern QUEUED = Pattern.compile("\"queued_us\": ([0-9.eE+-]+)");
 
     private Timelines() {
     }
@@ -43,8 +44,20 @@ public final class Timelines {
         return runDir.resolve("timeline-rank-" + rank + ".json");
     }
 
-    /** One "X" span, times in microseconds. */
-    public record Span(int rank, String lane, String name, double start, double duration) {
+    /**
+     * One "X" span, times in microseconds; {@code queued}: a collective's wait between its launch
+     * and its start on the communication thread (its "queued_us" argument), else 0.
+     */
+    public record Span(int rank, String lane, String name, double start, double duration, double queued) {
+        public Span(int rank, String lane, String name, double start, double duration) {
+            this(rank, lane, name, start, duration, 0);
+        }
+
+        /** When the collective was launched (its start for other spans). */
+        double launched() {
+            return start - queued;
+        }
+
         double end() {
             return start + duration;
         }
@@ -111,8 +124,10 @@ public final class Timelines {
         if (!event.contains("\"ph\": \"X\"")) {
             return null;
         }
+        Matcher queued = QUEUED.matcher(event);
         return new Span(Integer.parseInt(group(PID, event)), group(CAT, event), group(NAME, event),
-                Double.parseDouble(group(TS, event)), Double.parseDouble(group(DUR, event)));
+                Double.parseDouble(group(TS, event)), Double.parseDouble(group(DUR, event)),
+                queued.find() ? Double.parseDouble(queued.group(1)) : 0);
     }
 
     private static String group(Pattern p, String s) {
@@ -125,8 +140,11 @@ public final class Timelines {
 
     /**
      * Per bucket, over every rank and step: how many all-reduces, their mean time, and how much of
-     * it overlapped backward's own work (the backward span minus its final "ddp wait" for the
-     * reductions). An all-reduce that did not start inside a backward counts as {@code outside}.
+     * it overlapped backward's computation of gradients. That computation ends when the last
+     * bucket is launched (its gradients are all there; what follows is bookkeeping and the final
+     * "ddp wait"), so the last bucket overlaps nothing by definition and the question is how much
+     * of the earlier buckets' reduction ran while later gradients were still being computed. An
+     * all-reduce that did not start inside a backward counts as {@code outside}.
      */
     public record BucketOverlap(String bucket, int count, double meanMicros, double meanOverlapMicros, int outside) {
         public double fraction() {
@@ -135,15 +153,15 @@ public final class Timelines {
 
         @Override
         public String toString() {
-            return String.format(Locale.ROOT, "%s: %d all-reduces, mean %.3f ms, %.1f%% of it overlapping backward "
-                    + "compute (mean %.3f ms)%s", bucket, count, meanMicros / 1000, 100 * fraction(), meanOverlapMicros / 1000,
+            return String.format(Locale.ROOT, "%s: %d all-reduces, mean %.3f ms, %.1f%% of it overlapping the backward "
+                    + "computation (mean %.3f ms)%s", bucket, count, meanMicros / 1000, 100 * fraction(), meanOverlapMicros / 1000,
                     outside == 0 ? "" : ", " + outside + " started outside any backward");
         }
     }
 
     public static List<BucketOverlap> bucketOverlap(List<Span> spans) {
         Map<Integer, List<Span>> backward = byRank(spans, "compute", "backward");
-        Map<Integer, List<Span>> waits = byRank(spans, "compute", "ddp wait");
+        Map<Span, List<Span>> inBackward = new java.util.IdentityHashMap<>();
         Map<String, double[]> acc = new TreeMap<>(); // count, sum dur, sum overlap, outside
         for (Span s : spans) {
             if (!s.lane().equals("comm") || !s.name().startsWith("allReduce bucket")) {
@@ -155,15 +173,16 @@ public final class Timelines {
             Span bw = containing(backward.getOrDefault(s.rank(), List.of()), s.start());
             if (bw == null) {
                 a[3]++;
-                continue;
+            } else {
+                inBackward.computeIfAbsent(bw, k -> new ArrayList<>()).add(s);
             }
-            double overlap = s.overlap(bw.start(), bw.end());
-            Span wait = containing(waits.getOrDefault(s.rank(), List.of()), bw.start(), bw.end());
-            if (wait != null) {
-                overlap -= s.overlap(wait.start(), wait.end());
-            }
-            a[2] += Math.max(0, overlap);
         }
+        inBackward.forEach((bw, reductions) -> {
+            double computed = reductions.stream().mapToDouble(Span::launched).max().orElse(bw.end());
+            for (Span s : reductions) {
+                acc.get(s.name())[2] += s.overlap(bw.start(), Math.min(computed, bw.end()));
+            }
+        });
         List<BucketOverlap> out = new ArrayList<>();
         acc.forEach((name, a) -> out.add(new BucketOverlap(name, (int) a[0], a[1] / a[0], a[2] / a[0], (int) a[3])));
         return out;
@@ -189,12 +208,6 @@ public final class Timelines {
     private static Span containing(List<Span> sorted, double t) {
         Span s = lastStartingBy(sorted, t);
         return s != null && t <= s.end() ? s : null;
-    }
-
-    /** The last span of {@code sorted} that starts within {@code [from, to]}, or null. */
-    private static Span containing(List<Span> sorted, double from, double to) {
-        Span s = lastStartingBy(sorted, to);
-        return s != null && s.start() >= from ? s : null;
     }
 
     private static Span lastStartingBy(List<Span> sorted, double t) {
