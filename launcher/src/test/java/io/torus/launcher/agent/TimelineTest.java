@@ -6,6 +6,7 @@ import io.torus.launcher.BuiltinJobs;
 import io.torus.launcher.LaunchConfig;
 import io.torus.launcher.TestSupport;
 import io.torus.launcher.TestSupport.Lines;
+import io.torus.launcher.testjobs.HaltMidRunJob;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -91,6 +92,37 @@ class TimelineTest {
         assertTrue(report.contains("timeline: allReduce bucket 0: 32 all-reduces"), report);
         assertTrue(report.contains("timeline: allReduce bucket 1: 32 all-reduces"), report);
         assertFalse(report.contains("outside any backward"), report);
+    }
+
+    @Test
+    void run_workerHalts_timelineMergedFromTheStoppedRank() throws Exception {
+        Lines console = new Lines(null);
+        Lines messages = new Lines(null);
+        Agent agent = new Agent(AgentSettings.fromDefaults().withWorkerHeap("384m")
+                .withExtraJvmFlags("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
+                .withKillGrace(Duration.ofSeconds(3)).withOutput(console.stream, messages.stream));
+        Path file = tmp.resolve("trace.json");
+        LaunchConfig c = LaunchConfig.builder(HaltMidRunJob.class.getName()).jobClass(HaltMidRunJob.class.getName())
+                .nprocPerNode(2).runDir(tmp.resolve("run")).timeline(file).build();
+        try {
+            assertEquals(Agent.EXIT_FAILED, assertTimeoutPreemptively(Duration.ofSeconds(120), () -> agent.run(c)));
+        } finally {
+            // rank 0's sleep child: the agent reaps it, this is the safety net of a failed test
+            Path child = c.runDir().resolve("child-0.pid");
+            if (java.nio.file.Files.exists(child)) {
+                ProcessHandle.of(io.torus.launcher.testjobs.JobFiles.readPid(child)).ifPresent(ProcessHandle::destroyForcibly);
+            }
+        }
+        // rank 1 halted (no shutdown hooks, so no file); rank 0 was stopped with SIGTERM and wrote its part
+        JsonNode root = new ObjectMapper().readTree(file.toFile());
+        boolean rank0AllReduce = false;
+        for (JsonNode e : root.get("traceEvents")) {
+            assertEquals(0, e.get("pid").asInt(), e.toString());
+            rank0AllReduce |= e.get("ph").asText().equals("X") && e.get("name").asText().equals("allReduce");
+        }
+        assertTrue(rank0AllReduce, root.toString());
+        assertTrue(messages.text().contains("timeline of rank [0] (") && messages.text().contains("no timeline from rank(s) [1]"),
+                messages.text());
     }
 
     private static List<Event> select(List<Event> spans, int rank, String name) {
