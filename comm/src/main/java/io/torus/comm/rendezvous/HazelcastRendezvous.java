@@ -202,13 +202,19 @@ public final class HazelcastRendezvous implements AutoCloseable {
      */
     public void serveProgress(Supplier<String> answer) {
         IMap<Integer, String> answers = hz.getMap(PROGRESS);
-        hz.<String, Long>getMap(PROGRESS_REQUESTS).addEntryListener(new ProgressQuestions(id -> lossReports.execute(() -> {
+        hz.<String, Long>getMap(PROGRESS_REQUESTS).addEntryListener(new ProgressQuestions(id -> {
             try {
-                answers.set(spec.rank(), id + ";" + answer.get());
-            } catch (RuntimeException e) {
-                log.debug("rank {}: could not answer a progress question: {}", spec.rank(), e.toString());
+                lossReports.execute(() -> {
+                    try {
+                        answers.set(spec.rank(), id + ";" + answer.get());
+                    } catch (RuntimeException e) {
+                        log.debug("rank {}: could not answer a progress question: {}", spec.rank(), e.toString());
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                // this rank is leaving: no answer
             }
-        })), true);
+        }), true);
     }
 
     /**

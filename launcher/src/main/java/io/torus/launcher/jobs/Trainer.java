@@ -113,7 +113,8 @@ final class Trainer {
         }
         // One worker has nothing to average: without the wrapper a step saves a copy of every
         // gradient into the bucket and back.
-        Module net = ctx.worldSize() == 1 ? model : new DistributedDataParallel(model, pg, args.bucketKb() * 1024L);
+        Module net = ctx.worldSize() == 1 ? model : args.bucketKb() > 0
+                ? new DistributedDataParallel(model, pg, args.bucketKb() * 1024L) : new DistributedDataParallel(model, pg);
         log("rank " + rank + "/" + ctx.worldSize() + ": " + model.numParameters() + " parameters, " + data.describe()
                 + ", batch " + args.batchSize() + " per rank", true);
 

@@ -22,7 +22,7 @@ class TrainArgsTest {
         assertEquals(42, a.seed());
         assertFalse(a.resume());
         assertFalse(a.saveAllRanks());
-        assertEquals(25 * 1024, a.bucketKb());
+        assertEquals(0, a.bucketKb(), "DDP's own default");
     }
 
     @Test
