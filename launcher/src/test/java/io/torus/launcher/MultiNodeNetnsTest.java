@@ -84,8 +84,10 @@ class MultiNodeNetnsTest {
         for (int node = 0; node < 2; node++) {
             List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", NS[node],
                     ProcessHandle.current().info().command().orElse("java"), "-Xmx256m",
+                    "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                     "-cp", System.getProperty("java.class.path"),
-                    "-Dtorus.worker.heap=384m",
+                    // small, quick-starting workers: the build machine has two cores
+                    "-Dtorus.worker.heap=384m", "-Dtorus.worker.jvm-opts=-XX:+UseSerialGC -XX:TieredStopAtLevel=1",
                     "-Dlog4j2.configurationFile=" + TestSupport.projectRoot().resolve("conf/log4j2.xml"),
                     "-Dhazelcast.logging.type=log4j2",
                     TorusCli.class.getName(), "run", "--nnodes", "2", "--node-rank", Integer.toString(node),

@@ -44,6 +44,7 @@ class TimelineTest {
         Lines console = new Lines(null);
         Lines messages = new Lines(null);
         Agent agent = new Agent(AgentSettings.fromDefaults().withWorkerHeap("384m")
+                .withExtraJvmFlags("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
                 .withKillGrace(Duration.ofSeconds(3)).withOutput(console.stream, messages.stream));
         Path file = tmp.resolve("out/trace.json");
         // 256 KiB buckets split the MLP's gradients in two: the first layer's weight, and the rest.
