@@ -82,6 +82,9 @@ public final class ProcessGroups {
      */
     private static ProcessGroup withShutdownHook(NettyTransport transport, HazelcastRendezvous rendezvous) {
         AtomicReference<Thread> hook = new AtomicReference<>();
+        StallWatch stalls = StallWatch.fromSystemProperties(transport.rank(), transport.worldSize());
+        rendezvous.serveProgress(stalls::progress);
+        stalls.askPeersWith(rendezvous::askProgress);
         RingProcessGroup group = new RingProcessGroup(transport, () -> {
             try {
                 Runtime.getRuntime().removeShutdownHook(hook.get());
@@ -89,7 +92,7 @@ public final class ProcessGroups {
                 // closed by the hook itself
             }
             rendezvous.close();
-        });
+        }, stalls);
         hook.set(new Thread(group::close, "torus-close-rank-" + transport.rank()));
         Runtime.getRuntime().addShutdownHook(hook.get());
         return group;

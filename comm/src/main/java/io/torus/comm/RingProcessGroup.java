@@ -3,6 +3,7 @@ package io.torus.comm;
 import io.torus.autograd.Tensor;
 import io.torus.comm.algo.ChunkPlan;
 import io.torus.comm.algo.Collectives;
+import io.torus.comm.trace.Timeline;
 import io.torus.comm.transport.PeerLostException;
 import io.torus.comm.transport.Transport;
 import io.torus.tensor.DType;
@@ -35,6 +36,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * out when the collective starts and back when it ends, both on that thread. Work.await() gives
  * the caller a happens-before edge to the result.
  *
+ * A StallWatch times every collective: one that waits longer than torus.comm.stall.report.seconds
+ * is reported, naming the ranks it waits for (Note [Stall report]). With `torus run --timeline`
+ * each collective also becomes a span on the Timeline's comm lane (Note [Timeline]).
+ *
  * Any failure inside a collective leaves the other ranks waiting for data that will never come,
  * so it breaks the group: the transport is aborted (peers fail too, naming the culprit) and every
  * later collective fails at once, citing the first failure. Argument errors (wrong dtype, bad
@@ -45,6 +50,7 @@ final class RingProcessGroup implements ProcessGroup {
 
     private final Transport transport;
     private final Collectives collectives;
+    private final StallWatch stalls;
     private final AutoCloseable resources;
     private final ExecutorService commThread;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -55,8 +61,14 @@ final class RingProcessGroup implements ProcessGroup {
      * @param resources closed after the transport (the rendezvous), or null
      */
     RingProcessGroup(Transport transport, AutoCloseable resources) {
+        this(transport, resources, StallWatch.fromSystemProperties(transport.rank(), transport.worldSize()));
+    }
+
+    /** @param stalls watches every collective (Note [Stall report]); closed with this group */
+    RingProcessGroup(Transport transport, AutoCloseable resources, StallWatch stalls) {
         this.transport = Objects.requireNonNull(transport, "transport");
-        this.collectives = new Collectives(transport);
+        this.stalls = Objects.requireNonNull(stalls, "stalls");
+        this.collectives = new Collectives(stalls.watch(transport));
         this.resources = resources;
         this.commThread = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "torus-comm-rank-" + transport.rank());
@@ -80,7 +92,7 @@ final class RingProcessGroup implements ProcessGroup {
         Objects.requireNonNull(op, "op");
         int n = checkTensor("allReduce", tensor);
         checkOp("allReduce", tensor, op);
-        return submit("allReduce", () -> {
+        return submit("allReduce", n, () -> {
             Staged staged = Staged.of(tensor.data());
             collectives.allReduce(staged.array(), staged.offset(), n, op);
             staged.commit();
@@ -93,7 +105,7 @@ final class RingProcessGroup implements ProcessGroup {
         if (root < 0 || root >= worldSize()) {
             throw new IllegalArgumentException("broadcast: root " + root + ": expected a rank 0.." + (worldSize() - 1));
         }
-        submit("broadcast", () -> {
+        submit("broadcast", n, () -> {
             Staged staged = Staged.of(tensor.data());
             collectives.broadcast(staged.array(), staged.offset(), n, root);
             if (rank() != root) {
@@ -112,7 +124,7 @@ final class RingProcessGroup implements ProcessGroup {
                     + " elements do not fit one Java array");
         }
         Storage all = NDArray.empty(tensor.dtype(), (int) gathered).storage();
-        submit("allGather", () -> {
+        submit("allGather", n, () -> {
             Staged staged = Staged.of(tensor.data());
             collectives.allGather(staged.array(), staged.offset(), n, all.array(), 0);
         }).await();
@@ -132,7 +144,7 @@ final class RingProcessGroup implements ProcessGroup {
         ChunkPlan plan = new ChunkPlan(n, worldSize());
         int[] shape = reduceScatterShape(input.shape(), worldSize(), plan.length(rank()));
         NDArray out = NDArray.empty(input.dtype(), shape);
-        submit("reduceScatter", () -> {
+        submit("reduceScatter", n, () -> {
             // The input stays untouched: the ring works on a copy, and this rank's share is copied out.
             NDArray work = input.data().copy();
             collectives.reduceScatter(work.storage().array(), 0, n, op);
@@ -143,7 +155,7 @@ final class RingProcessGroup implements ProcessGroup {
 
     @Override
     public void barrier() {
-        submit("barrier", collectives::barrier).await();
+        submit("barrier", 0, collectives::barrier).await();
     }
 
     /**
@@ -156,6 +168,7 @@ final class RingProcessGroup implements ProcessGroup {
             return;
         }
         commThread.shutdown();
+        stalls.close();
         try {
             transport.close();
             if (!commThread.awaitTermination(10, TimeUnit.SECONDS)) {
@@ -175,32 +188,54 @@ final class RingProcessGroup implements ProcessGroup {
         }
     }
 
-    private Work submit(String what, Runnable collective) {
+    private Work submit(String what, int elements, Runnable collective) {
         if (closed.get()) {
             throw new IllegalStateException(what + ": the process group of rank " + rank() + " is closed");
         }
         CompletableFuture<Void> done = new CompletableFuture<>();
+        String label = Timeline.currentLabel();
+        long launched = Timeline.enabled() ? Timeline.now() : 0;
         try {
-            commThread.execute(() -> run(what, collective, done));
+            commThread.execute(() -> run(what, elements, label, launched, collective, done));
         } catch (RejectedExecutionException e) {
             throw new IllegalStateException(what + ": the process group of rank " + rank() + " is closed", e);
         }
         return new FutureWork(done);
     }
 
-    private void run(String what, Runnable collective, CompletableFuture<Void> done) {
+    /**
+     * Runs one collective on the communication thread. {@code label} and {@code launchedNanos}
+     * (when and by what it was launched) only matter to the {@link Timeline}.
+     */
+    private void run(String what, int elements, String label, long launchedNanos, Runnable collective,
+                     CompletableFuture<Void> done) {
         RuntimeException earlier = broken;
         if (earlier != null) {
             done.completeExceptionally(new IllegalStateException("rank " + rank() + ": " + what
                     + " not run: the process group is broken by an earlier failure: " + earlier.getMessage(), earlier));
             return;
         }
+        long seq = collectives.issued();
+        long start = System.nanoTime();
+        stalls.begin(what, seq, elements);
         try {
             collective.run();
+            stalls.end();
+            trace(what, label, launchedNanos, seq, start);
             done.complete(null);
         } catch (RuntimeException | Error e) {
+            stalls.end();
+            trace(what, label, launchedNanos, seq, start);
             breakGroup(what, e);
             done.completeExceptionally(e);
+        }
+    }
+
+    /** Records a collective that ran from {@code start} to now, before its waiter can go on. */
+    private static void trace(String what, String label, long launchedNanos, long seq, long start) {
+        if (Timeline.enabled()) {
+            Timeline.record(Timeline.COMM, label != null ? label : what, start, System.nanoTime(), "op", what, "seq", seq,
+                    "queued_us", launchedNanos == 0 ? 0 : Math.max(0, (start - launchedNanos) / 1000));
         }
     }
 

@@ -39,10 +39,12 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param maxRestarts  times the local worker group is restarted after a failure, at least 0
  * @param settings     the validated layered settings this run was built from (worker heap, JVM
  *                     options, the keys handed to workers, ...)
+ * @param timeline     where to write the merged Chrome-trace timeline of this machine's ranks
+ *                     ({@code --timeline}), or null for none
  */
 public record LaunchConfig(String job, String jobClass, List<String> jobArgs, int nprocPerNode, int nnodes,
                            int nodeRank, String rdzvEndpoint, String jobId, Path runDir, Path jar, String device,
-                           int maxRestarts, TorusConfig settings) {
+                           int maxRestarts, TorusConfig settings, Path timeline) {
 
     public LaunchConfig {
         if (job == null || job.isBlank()) {
@@ -71,6 +73,12 @@ public record LaunchConfig(String job, String jobClass, List<String> jobArgs, in
         device = checkDevice(device);
         if (settings == null) {
             throw new IllegalArgumentException("settings are missing: expected a TorusConfig");
+        }
+        if (timeline != null) {
+            timeline = timeline.toAbsolutePath().normalize();
+            if (Files.isDirectory(timeline)) {
+                throw new IllegalArgumentException("--timeline " + timeline + ": is a directory: expected a file name");
+            }
         }
     }
 
@@ -162,6 +170,7 @@ public record LaunchConfig(String job, String jobClass, List<String> jobArgs, in
         private Path jar;
         private String device;
         private Integer maxRestarts;
+        private Path timeline;
 
         private Builder(String job) {
             this.job = job;
@@ -236,6 +245,12 @@ public record LaunchConfig(String job, String jobClass, List<String> jobArgs, in
             return this;
         }
 
+        /** Write the merged timeline of this machine's ranks to {@code v} (null: none). */
+        public Builder timeline(Path v) {
+            timeline = v;
+            return this;
+        }
+
         /**
          * Resolves the job (unless {@link #jobClass} was given), picks a free local rendezvous port
          * when none was given on a single node, derives the job id and run directory, and validates.
@@ -282,7 +297,7 @@ public record LaunchConfig(String job, String jobClass, List<String> jobArgs, in
             }
             Path dir = runDir != null ? runDir : defaultRunDir(cfg, shortName);
             return new LaunchConfig(job, cls, jobArgs, nprocPerNode, nnodes, nodeRank, endpoint, id, dir, jar,
-                    device, maxRestarts, cfg);
+                    device, maxRestarts, cfg, timeline);
         }
     }
 

@@ -78,6 +78,12 @@ final class RunCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     int maxRestarts;
 
+    @Option(names = "--timeline", paramLabel = "FILE",
+            description = "Record each rank's forward, backward, optimizer steps and collectives (every DDP bucket's "
+                    + "all-reduce) and write them to FILE as a Chrome trace (open in https://ui.perfetto.dev); "
+                    + "with --nnodes > 1, each machine writes its own ranks.")
+    Path timeline;
+
     @Parameters(index = "0", paramLabel = "JOB",
             description = "A built-in job (see 'torus jobs') or the fully qualified name of a class implementing "
                     + "io.torus.comm.TrainingJob.")
@@ -98,7 +104,7 @@ final class RunCommand implements Callable<Integer> {
         try {
             // --nproc-per-node, --nnodes, --node-rank, --device, --max-restarts: the top settings layer.
             config = LaunchConfig.builder(job).settings(CommandSettings.resolve(spec, configFile)).jobArgs(jobArgs)
-                    .rdzvEndpoint(rdzvEndpoint).jobId(jobId).runDir(runDir).jar(jar).build();
+                    .rdzvEndpoint(rdzvEndpoint).jobId(jobId).runDir(runDir).jar(jar).timeline(timeline).build();
         } catch (IllegalArgumentException e) {
             throw TorusCli.usage(spec, e);
         }

@@ -5,6 +5,7 @@ import io.torus.autograd.Tensor;
 import io.torus.comm.ProcessGroup;
 import io.torus.comm.ReduceOp;
 import io.torus.comm.Work;
+import io.torus.comm.trace.Timeline;
 import io.torus.nn.Parameter;
 import io.torus.tensor.NDArray;
 
@@ -85,8 +86,10 @@ final class Reducer {
             buckets.get(nextToLaunch++).launch(group);
         }
         if (nextToLaunch == buckets.size()) {
-            for (Bucket done : buckets) {
-                done.finish();
+            try (Timeline.Span wait = Timeline.span(Timeline.COMPUTE, "ddp wait").args("buckets", buckets.size())) {
+                for (Bucket done : buckets) {
+                    done.finish();
+                }
             }
             reset();
             expectingBackward = false;
@@ -144,7 +147,9 @@ final class Reducer {
                 at += n;
             }
             flat = Tensor.wrap(buf);
-            work = group.allReduceAsync(flat, ReduceOp.AVG);
+            try (Timeline.Scope label = Timeline.label("allReduce bucket " + index)) {
+                work = group.allReduceAsync(flat, ReduceOp.AVG);
+            }
         }
 
         void finish() {

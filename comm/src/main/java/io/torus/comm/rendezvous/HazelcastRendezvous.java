@@ -7,9 +7,12 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.ListenerConfig;
 import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.core.EntryEvent;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import com.hazelcast.map.listener.EntryAddedListener;
+import com.hazelcast.map.listener.EntryUpdatedListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,13 +21,22 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
+import java.util.function.LongConsumer;
+import java.util.function.Supplier;
 
 /*
  * Rendezvous and membership through embedded Hazelcast members: Hazelcast only finds the workers
@@ -48,6 +60,12 @@ import java.util.function.IntConsumer;
  * synchronous put, backed up on another member), and a removal is reported only when its rank is
  * not there. The check runs on its own thread, never on Hazelcast's event thread.
  *
+ * Progress questions (stall reports, Note [Stall report] in io.torus.comm.StallWatch): a rank that
+ * has waited too long in a collective puts a fresh question id into the "torus.progress.requests"
+ * map; every member's entry listener answers on this class's own thread by putting "id;answer"
+ * under its rank into "torus.progress". The asker reads the answers that carry its id. Nothing is
+ * sent while no rank asks.
+ *
  * No CP subsystem (not in the open-source edition): nothing here needs a lock or a counter.
  */
 /**
@@ -67,6 +85,8 @@ public final class HazelcastRendezvous implements AutoCloseable {
     static final String WORLD_SIZE = "torus.world.size";
     static final String DATA_ADDRESS = "torus.data.address";
     static final String DEPARTURES = "torus.departures";
+    static final String PROGRESS_REQUESTS = "torus.progress.requests";
+    static final String PROGRESS = "torus.progress";
     static final int HEARTBEAT_INTERVAL_SECONDS = Integer.getInteger("torus.rdzv.heartbeat.interval.seconds", 1);
     static final int MAX_NO_HEARTBEAT_SECONDS = Integer.getInteger("torus.rdzv.max.no.heartbeat.seconds", 5);
 
@@ -176,6 +196,61 @@ public final class HazelcastRendezvous implements AutoCloseable {
         lostListeners.add(listener);
     }
 
+    /**
+     * Answers every rank's {@link #askProgress} with {@code answer.get()} (called on this
+     * rendezvous's own thread, never on the caller's or Hazelcast's).
+     */
+    public void serveProgress(Supplier<String> answer) {
+        IMap<Integer, String> answers = hz.getMap(PROGRESS);
+        hz.<String, Long>getMap(PROGRESS_REQUESTS).addEntryListener(new ProgressQuestions(id -> {
+            try {
+                lossReports.execute(() -> {
+                    try {
+                        answers.set(spec.rank(), id + ";" + answer.get());
+                    } catch (RuntimeException e) {
+                        log.debug("rank {}: could not answer a progress question: {}", spec.rank(), e.toString());
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                // this rank is leaving: no answer
+            }
+        }), true);
+    }
+
+    /**
+     * Asks every rank that {@link #serveProgress serves} how far it is and waits for the answers,
+     * at most {@code timeout}.
+     *
+     * @return rank to answer, for the ranks that answered in time (this one included)
+     */
+    public Map<Integer, String> askProgress(Duration timeout) {
+        long id = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
+        String prefix = id + ";";
+        IMap<Integer, String> answers = hz.getMap(PROGRESS);
+        BlockingQueue<Map.Entry<Integer, String>> arrived =
+                new LinkedBlockingQueue<>();
+        UUID registration = answers.addEntryListener(new ProgressAnswers(arrived), true);
+        Map<Integer, String> got = new TreeMap<>();
+        try {
+            hz.<String, Long>getMap(PROGRESS_REQUESTS).set("question", id);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (got.size() < spec.worldSize()) {
+                Map.Entry<Integer, String> e = arrived.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                if (e == null) {
+                    break;
+                }
+                if (e.getValue().startsWith(prefix)) {
+                    got.put(e.getKey(), e.getValue().substring(prefix.length()));
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            answers.removeEntryListener(registration);
+        }
+        return got;
+    }
+
     /** Records this rank's departure, so that the others do not report it lost, and leaves the cluster. */
     @Override
     public void close() {
@@ -218,6 +293,36 @@ public final class HazelcastRendezvous implements AutoCloseable {
         log.warn("rank {}: rank {} ({}) left the job without closing", spec.rank(), rank, member.getAddress());
         for (IntConsumer l : lostListeners) {
             l.accept(Integer.parseInt(rank));
+        }
+    }
+
+    /** Calls back with the question id whenever a progress question is asked. */
+    private record ProgressQuestions(LongConsumer onQuestion)
+            implements EntryAddedListener<String, Long>,
+            EntryUpdatedListener<String, Long> {
+        @Override
+        public void entryAdded(EntryEvent<String, Long> event) {
+            onQuestion.accept(event.getValue());
+        }
+
+        @Override
+        public void entryUpdated(EntryEvent<String, Long> event) {
+            onQuestion.accept(event.getValue());
+        }
+    }
+
+    /** Queues every answer as it is put. */
+    private record ProgressAnswers(Queue<Map.Entry<Integer, String>> arrived)
+            implements EntryAddedListener<Integer, String>,
+            EntryUpdatedListener<Integer, String> {
+        @Override
+        public void entryAdded(EntryEvent<Integer, String> event) {
+            arrived.add(Map.entry(event.getKey(), event.getValue()));
+        }
+
+        @Override
+        public void entryUpdated(EntryEvent<Integer, String> event) {
+            arrived.add(Map.entry(event.getKey(), event.getValue()));
         }
     }
 

@@ -120,6 +120,9 @@ public final class Agent {
             Thread.currentThread().interrupt();
             return EXIT_INTERRUPTED;
         } finally {
+            if (config.timeline() != null) {
+                mergeTimeline(config);
+            }
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException e) {
@@ -208,6 +211,13 @@ public final class Agent {
             // Only this job's workers can join its ring (several machines share a secret the user exports).
             environment.putIfAbsent(io.torus.comm.ProcessGroups.JOB_SECRET_ENV, jobSecret);
         }
+        if (config.timeline() != null) {
+            Path part = Timelines.rankFile(config.runDir(), rank);
+            Files.deleteIfExists(part);
+            environment.put(Timelines.ENV, part.toString());
+        } else {
+            environment.remove(Timelines.ENV);
+        }
         if (console.terminal()) {
             environment.put(TERMINAL, "1");
         } else {
@@ -275,6 +285,20 @@ public final class Agent {
         String dir = config.settings().get("torus.worker.cds-dir");
         Path base = dir.isEmpty() ? Path.of(System.getProperty("user.home"), ".cache", "torus", "cds") : Path.of(dir);
         return ClassDataArchive.in(base, settings.javaCommand(), settings.jvmFlags(), classpath);
+    }
+
+    /** Merges this machine's rank timelines into {@code --timeline FILE} and prints the overlap summary. */
+    private void mergeTimeline(LaunchConfig config) {
+        List<Integer> ranks = new ArrayList<>();
+        for (int localRank = 0; localRank < config.nprocPerNode(); localRank++) {
+            ranks.add(config.globalRank(localRank));
+        }
+        try {
+            Timelines.Merged merged = Timelines.merge(config.runDir(), ranks, config.timeline());
+            Timelines.report(merged).forEach(line -> settings.messages().println("torus: " + line));
+        } catch (IOException | RuntimeException e) {
+            settings.messages().println("torus: could not write the timeline " + config.timeline() + ": " + e);
+        }
     }
 
     private static String newJobSecret() {

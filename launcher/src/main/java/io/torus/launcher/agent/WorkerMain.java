@@ -3,6 +3,7 @@ package io.torus.launcher.agent;
 import io.torus.comm.ProcessGroup;
 import io.torus.comm.TrainingJob;
 import io.torus.comm.WorkerEnv;
+import io.torus.comm.trace.Timeline;
 import io.torus.tensor.Device;
 
 import java.io.IOException;
@@ -68,6 +69,7 @@ public final class WorkerMain {
         Device device = Device.parse(env.device());
         MemoryReport memory = MemoryReport.fromSystemProperty(env.rank());
         TrainingJob job = instantiate(jobClass);
+        recordTimeline(env.rank());
         // Join in the background while the job starts (loads its data, builds its model): see WorkerJobContext.
         CompletableFuture<ProcessGroup> joining = new CompletableFuture<>();
         Thread joiner = new Thread(() -> {
@@ -99,6 +101,25 @@ public final class WorkerMain {
         if (memory != null) {
             memory.write();
         }
+    }
+
+    /**
+     * With {@code torus run --timeline}: records this worker's spans and writes them on the way
+     * out, normal or not (a shutdown hook also runs on System.exit after a failure and on SIGTERM).
+     */
+    private static void recordTimeline(int rank) {
+        String file = System.getenv(Timelines.ENV);
+        if (file == null || file.isBlank()) {
+            return;
+        }
+        Timeline.enable(rank);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                Timeline.write(java.nio.file.Path.of(file));
+            } catch (IOException | RuntimeException e) {
+                System.err.println("torus worker (" + describe() + "): could not write the timeline " + file + ": " + e);
+            }
+        }, "torus-timeline-write"));
     }
 
     static TrainingJob instantiate(String jobClass) throws Exception {

@@ -40,6 +40,7 @@ public final class Tunables {
         add(Tunable.atLeast("torus.comm.connect.timeout.seconds", 1));
         add(Tunable.atLeast("torus.comm.receive.timeout.seconds", 1));
         add(Tunable.atLeast("torus.comm.io.threads", 1));
+        add(Tunable.atLeast("torus.comm.stall.report.seconds", 0));
         add(Tunable.atLeast("torus.ddp.bucket.cap.bytes", 1));
         add(Tunable.atLeast("torus.intraop.threads", 1));
         add(Tunable.nonBlank("torus.blas.coretype", "auto, inherit or an OpenBLAS core name such as SkylakeX"));

@@ -10,10 +10,14 @@ import java.util.Set;
  * {@code --lr X}, {@code --momentum X}, {@code --schedule constant|cosine} (the learning rate per
  * epoch), {@code --seed N} (42), {@code --resume} (continue from the
  * run directory's training checkpoint), {@code --save-all-ranks} (every rank also writes
- * model-rank{r}.safetensors). A job's defaults come from {@link Defaults}.
+ * model-rank{r}.safetensors), {@code --bucket-kb N} (DDP's gradient bucket capacity in KiB, like
+ * PyTorch's bucket_cap_mb; 0, the default, leaves it to {@code DistributedDataParallel}). A job's
+ * defaults come from {@link Defaults}.
  */
 record TrainArgs(Path data, int epochs, int batchSize, double lr, double momentum, Schedule schedule, int seed,
-                 boolean resume, boolean saveAllRanks) {
+                 boolean resume, boolean saveAllRanks, int bucketKb) {
+    /** {@code --bucket-kb} when not given: DDP's own default. */
+    static final int DEFAULT_BUCKET_KB = 0;
 
     /** How the learning rate changes from epoch to epoch. */
     enum Schedule {
@@ -36,7 +40,7 @@ record TrainArgs(Path data, int epochs, int batchSize, double lr, double momentu
     record Defaults(int epochs, int batchSize, double lr, double momentum, Schedule schedule) {
     }
 
-    static final Set<String> KEYS = Set.of("data", "epochs", "batch-size", "lr", "momentum", "schedule", "seed");
+    static final Set<String> KEYS = Set.of("data", "epochs", "batch-size", "lr", "momentum", "schedule", "seed", "bucket-kb");
     static final Set<String> FLAGS = Set.of("resume", "save-all-ranks");
 
     /** Reads {@code args} as these arguments plus a job's own {@code extraKeys} (which take a value). */
@@ -51,7 +55,8 @@ record TrainArgs(Path data, int epochs, int batchSize, double lr, double momentu
         return new TrainArgs(a.pathArg("data", envDir != null ? Path.of(envDir) : Path.of("data", "mnist")),
                 a.intArg("epochs", d.epochs(), 1), a.intArg("batch-size", d.batchSize(), 1), a.doubleArg("lr", d.lr()),
                 a.doubleArg("momentum", d.momentum()), Schedule.parse(a.job(), a.stringArg("schedule", d.schedule().name())),
-                a.intArg("seed", 42, 0), a.flag("resume"), a.flag("save-all-ranks"));
+                a.intArg("seed", 42, 0), a.flag("resume"), a.flag("save-all-ranks"),
+                a.intArg("bucket-kb", DEFAULT_BUCKET_KB, 0));
     }
 
     static TrainArgs parse(String job, String[] args, Defaults d) {

@@ -6,6 +6,7 @@ import io.torus.comm.JobContext;
 import io.torus.comm.ProcessGroup;
 import io.torus.comm.ReduceOp;
 import io.torus.comm.ddp.DistributedDataParallel;
+import io.torus.comm.trace.Timeline;
 import io.torus.data.Batch;
 import io.torus.data.DataLoader;
 import io.torus.data.TensorDataset;
@@ -113,7 +114,8 @@ final class Trainer {
         }
         // One worker has nothing to average: without the wrapper a step saves a copy of every
         // gradient into the bucket and back.
-        Module net = ctx.worldSize() == 1 ? model : new DistributedDataParallel(model, pg);
+        Module net = ctx.worldSize() == 1 ? model : args.bucketKb() > 0
+                ? new DistributedDataParallel(model, pg, args.bucketKb() * 1024L) : new DistributedDataParallel(model, pg);
         log("rank " + rank + "/" + ctx.worldSize() + ": " + model.numParameters() + " parameters, " + data.describe()
                 + ", batch " + args.batchSize() + " per rank", true);
 
@@ -196,11 +198,21 @@ final class Trainer {
             if (step == steps) {
                 break;
             }
+            Timeline.Span stepSpan = Timeline.span(Timeline.COMPUTE, "step").args("epoch", epoch + 1, "step", step + 1);
             opt.zeroGrad();
-            Tensor output = net.forward(b.input());
-            Tensor loss = objective.loss(output, b.target());
-            loss.backward();
-            opt.step();
+            Tensor output;
+            Tensor loss;
+            try (Timeline.Span s = Timeline.span(Timeline.COMPUTE, "forward")) {
+                output = net.forward(b.input());
+                loss = objective.loss(output, b.target());
+            }
+            try (Timeline.Span s = Timeline.span(Timeline.COMPUTE, "backward")) {
+                loss.backward();
+            }
+            try (Timeline.Span s = Timeline.span(Timeline.COMPUTE, "optimizer step")) {
+                opt.step();
+            }
+            stepSpan.close();
             step++;
             if (!firstStepReported) {
                 firstStepReported = true;

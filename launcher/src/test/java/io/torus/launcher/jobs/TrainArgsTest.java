@@ -22,20 +22,21 @@ class TrainArgsTest {
         assertEquals(42, a.seed());
         assertFalse(a.resume());
         assertFalse(a.saveAllRanks());
+        assertEquals(0, a.bucketKb(), "DDP's own default");
     }
 
     @Test
     void parse_valuesAndFlags_anyOrder() {
         TrainArgs a = TrainArgs.parse("job", new String[] {"--resume", "--epochs", "7", "--data", "/d", "--lr", "0.2",
-            "--save-all-ranks", "--batch-size", "10", "--seed", "3", "--momentum", "0", "--schedule", "Cosine"}, D);
-        assertEquals(new TrainArgs(Path.of("/d"), 7, 10, 0.2, 0, TrainArgs.Schedule.COSINE, 3, true, true), a);
+            "--save-all-ranks", "--batch-size", "10", "--seed", "3", "--momentum", "0", "--schedule", "Cosine", "--bucket-kb", "64"}, D);
+        assertEquals(new TrainArgs(Path.of("/d"), 7, 10, 0.2, 0, TrainArgs.Schedule.COSINE, 3, true, true, 64), a);
     }
 
     @Test
     void parse_unknownArgument_listsTheKnownOnes() {
         String msg = assertThrows(IllegalArgumentException.class,
                 () -> TrainArgs.parse("mnist-cnn", new String[] {"--epoch", "2"}, D)).getMessage();
-        assertTrue(msg.startsWith("mnist-cnn: unknown argument '--epoch' (expected one of --batch-size, --data, --epochs"), msg);
+        assertTrue(msg.startsWith("mnist-cnn: unknown argument '--epoch' (expected one of --batch-size, --bucket-kb, --data, --epochs"), msg);
         assertTrue(msg.contains("--resume"), msg);
     }
 
