@@ -80,6 +80,11 @@ public class DistributedDataParallel extends Module {
         return module.call(input);
     }
 
+    /** The reducer's counters: reductions so far and the communication they left exposed after backward. */
+    public ReducerStats stats() {
+        return reducer.stats();
+    }
+
     /** A scope in which backward accumulates gradients locally without communicating. */
     public GradMode.Scope noSync() {
         return reducer.suspend();

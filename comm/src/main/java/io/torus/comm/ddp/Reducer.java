@@ -30,6 +30,8 @@ final class Reducer {
     private int nextToLaunch;
     private boolean suspended;
     private boolean expectingBackward;
+    private long reductions;
+    private long exposedNanos;
 
     Reducer(List<Parameter> params, ProcessGroup group, long bucketBytes) {
         this.group = group;
@@ -79,6 +81,7 @@ final class Reducer {
         if (suspended) {
             return;
         }
+        long hook = System.nanoTime();
         Bucket b = bucketOf.get((Parameter) param);
         b.markReady((Parameter) param);
         while (nextToLaunch < buckets.size() && buckets.get(nextToLaunch).complete()) {
@@ -90,7 +93,14 @@ final class Reducer {
             }
             reset();
             expectingBackward = false;
+            reductions++;
+            exposedNanos += System.nanoTime() - hook;
         }
+    }
+
+    ReducerStats stats() {
+        return new ReducerStats(reductions, exposedNanos, buckets.size(),
+                buckets.stream().mapToLong(b -> b.bytes).toArray());
     }
 
     private static final class Bucket {
