@@ -7,7 +7,8 @@ Same work as io.torus.launcher.bench.DdpBench: ReLU MLP, cross-entropy, SGD lr 0
   ddp     WORLD processes, DistributedDataParallel (default buckets), batch B per rank
   nosync  as ddp, every backward inside model.no_sync(): the same processes without all-reduce
 After WARMUP untimed steps and a barrier, STEPS steps are timed; the slowest rank's time counts.
-Prints one line per mode:  TORCH mode=M ranks=N batch=B steps=S seconds=T
+Prints one line per mode:  TORCH mode=M ranks=N batch=B steps=S seconds=T cpu_seconds=C
+(C: the CPU time of all the mode's processes over the timed steps, every thread included).
 
 usage: ddp_mlp.py WORLD BATCH WARMUP STEPS
 """
@@ -49,17 +50,22 @@ def train(rank, world, mode, batch, warmup, steps, port):
     run(warmup, 0)
     if dist is not None:
         dist.barrier()
+    c0 = time.process_time()
     t0 = time.perf_counter()
     run(steps, warmup)
     elapsed = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     if dist is not None:
         t = torch.tensor([elapsed], dtype=torch.float64)
         dist.all_reduce(t, op=dist.ReduceOp.MAX)
         elapsed = t.item()
+        c = torch.tensor([cpu], dtype=torch.float64)
+        dist.all_reduce(c, op=dist.ReduceOp.SUM)
+        cpu = c.item()
         dist.destroy_process_group()
     if rank == 0:
         print(f"TORCH mode={mode} ranks={world if mode != 'single' else 1} batch={batch} steps={steps} "
-              f"seconds={elapsed:.6f}", flush=True)
+              f"seconds={elapsed:.6f} cpu_seconds={cpu:.6f}", flush=True)
 
 
 def main():

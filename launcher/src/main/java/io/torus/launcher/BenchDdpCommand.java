@@ -37,6 +37,13 @@ final class BenchDdpCommand implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "1", description = "Rounds of every mode on both sides; each side's best counts (default: ${DEFAULT-VALUE}).")
     int rounds;
 
+    @Option(names = "--first-bucket-kib", defaultValue = "1024",
+            description = "Torus DDP's first bucket, KiB (default: ${DEFAULT-VALUE}, as PyTorch's).")
+    long firstBucketKib;
+
+    @Option(names = "--bucket-kib", defaultValue = "25600", description = "Torus DDP's later buckets, KiB (default: ${DEFAULT-VALUE}).")
+    long bucketKib;
+
     @Option(names = "--python", paramLabel = "PATH",
             description = "Python with torch (default: $TORUS_BENCH_PYTHON, else /usr/bin/python3).")
     String python;
@@ -49,7 +56,7 @@ final class BenchDdpCommand implements Callable<Integer> {
         Path script = noReference ? null : Path.of(System.getProperty("torus.home", "."), "scripts", "bench", "ddp_mlp.py");
         DdpBench.Config config;
         try {
-            config = new DdpBench.Config(ranks, batch, warmup, steps, rounds,
+            config = new DdpBench.Config(ranks, batch, warmup, steps, rounds, firstBucketKib * 1024, bucketKib * 1024,
                     python != null ? python : TensorBenchConfig.defaultPython(), script);
         } catch (IllegalArgumentException e) {
             throw TorusCli.usage(spec, e);

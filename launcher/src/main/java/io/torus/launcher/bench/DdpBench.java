@@ -6,6 +6,7 @@ import io.torus.comm.ReduceOp;
 import io.torus.comm.WorkerEnv;
 import io.torus.comm.ddp.DistributedDataParallel;
 import io.torus.comm.ddp.ReducerStats;
+import io.torus.launcher.agent.AgentSettings;
 import io.torus.nn.CrossEntropyLoss;
 import io.torus.nn.Linear;
 import io.torus.nn.Module;
@@ -52,16 +53,25 @@ import java.util.regex.Pattern;
  * the bucket all-reduces with backward did not hide (it also includes the scheduling cost of the
  * communication threads on a busy machine). Torus also reports its Reducer's own measure: the time
  * from the last gradient hook to the gradients being averaged (ReducerStats).
+ *
+ * On a shared machine wall times swing with the load: the table also gives the CPU time of all the
+ * side's processes per step (every thread, communication included), which the load barely moves.
+ * On an idle 2-core machine, 2 x (1-process CPU per step) / (DDP CPU per step) bounds the ratio.
  */
 public final class DdpBench {
     private static final Pattern LINE = Pattern.compile("(TORUS|TORCH) mode=(\\w+) ranks=(\\d+) batch=(\\d+) steps=(\\d+) "
-            + "seconds=([0-9.]+)(?: exposed_us=([0-9.]+))?");
+            + "seconds=([0-9.]+) cpu_seconds=([0-9.]+)(?: exposed_us=([0-9.]+))?");
     private static final int BATCHES = 16;
     private static final long PROCESS_TIMEOUT_S = 900;
 
     /** What to run. */
-    public record Config(int ranks, int batch, int warmup, int steps, int rounds, String python, Path script) {
+    public record Config(int ranks, int batch, int warmup, int steps, int rounds, long firstBucketBytes, long bucketBytes,
+                         String python, Path script) {
         public Config {
+            if (firstBucketBytes < 1 || bucketBytes < 1) {
+                throw new IllegalArgumentException("bucket sizes " + firstBucketBytes + " (first) and " + bucketBytes
+                        + " bytes: expected both >= 1");
+            }
             if (ranks < 2) {
                 throw new IllegalArgumentException("--ranks " + ranks + ": expected at least 2");
             }
@@ -73,7 +83,7 @@ public final class DdpBench {
     }
 
     /** One mode's result: step time in seconds (slowest rank), and the reducer's exposed time per step (Torus, ddp). */
-    record Result(double secondsPerStep, double exposedMicros) {
+    record Result(double secondsPerStep, double cpuSecondsPerStep, double exposedMicros) {
     }
 
     private final Config config;
@@ -86,8 +96,9 @@ public final class DdpBench {
         String coreType = System.getenv("OPENBLAS_CORETYPE");
         out.printf("DDP training, MLP 784-256-128-10, SGD momentum, batch %d per rank, %d ranks vs 1 process, 1 thread each,"
                 + " 127.0.0.1%n", config.batch(), config.ranks());
-        out.printf("%d cores; load average before: %s; OPENBLAS_CORETYPE: %s (both sides)%n",
-                Runtime.getRuntime().availableProcessors(), loadAverage(), coreType == null ? "(unset)" : coreType);
+        out.printf("%d cores; load average before: %s; OPENBLAS_CORETYPE: %s (both sides); Torus buckets: first %d B, then %d B%n",
+                Runtime.getRuntime().availableProcessors(), loadAverage(), coreType == null ? "(unset)" : coreType,
+                config.firstBucketBytes(), config.bucketBytes());
         Map<String, Result> torus = new HashMap<>();
         Map<String, Result> torch = new HashMap<>();
         for (int round = 1; round <= config.rounds(); round++) {
@@ -110,6 +121,9 @@ public final class DdpBench {
         row(out, "same processes without all-reduce (noSync), ms", torus, torch, "nosync",
                 r -> r.secondsPerStep() * 1e3, "%.3f");
         out.printf("%-44s %14s %14s%n", "exposed communication per step, ms", exposed(torus), exposed(torch));
+        row(out, "CPU per step, all processes, 1 process, ms", torus, torch, "single", r -> r.cpuSecondsPerStep() * 1e3, "%.3f");
+        row(out, "CPU per step, all processes, DDP, ms", torus, torch, "ddp", r -> r.cpuSecondsPerStep() * 1e3, "%.3f");
+        row(out, "CPU per step, all processes, noSync, ms", torus, torch, "nosync", r -> r.cpuSecondsPerStep() * 1e3, "%.3f");
         Result d = torus.get("ddp");
         out.printf("%-44s %14s %14s%n", "  Torus reducer: after backward's last hook, ms",
                 d == null || Double.isNaN(d.exposedMicros()) ? "-" : String.format("%.3f", d.exposedMicros() / 1e3), "-");
@@ -166,8 +180,13 @@ public final class DdpBench {
         List<String> jvm = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         jvm.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
                 .filter(a -> a.startsWith("--add-") || a.startsWith("-D")).toList());
-        jvm.addAll(List.of("-Xmx768m", "-cp", System.getProperty("java.class.path"), DdpBench.class.getName(), mode,
-                Integer.toString(config.batch()), Integer.toString(config.warmup()), Integer.toString(config.steps())));
+        // The heap `torus run` gives each of n workers: with a small one (768m: 1 MiB G1 regions) the
+        // first layer's 800 KB gradient is a humongous object, and the GCs it triggers took 16 % of a
+        // DDP worker's time, stalling its peer too.
+        String heap = AgentSettings.fromDefaults().heapFor(n);
+        jvm.addAll(List.of("-Xmx" + heap, "-cp", System.getProperty("java.class.path"), DdpBench.class.getName(), mode,
+                Integer.toString(config.batch()), Integer.toString(config.warmup()), Integer.toString(config.steps()),
+                Long.toString(config.firstBucketBytes()), Long.toString(config.bucketBytes())));
         List<Process> procs = new ArrayList<>();
         try {
             for (int r = 0; r < n; r++) {
@@ -235,9 +254,10 @@ public final class DdpBench {
             for (String line; (line = in.readLine()) != null; ) {
                 Matcher m = LINE.matcher(line);
                 if (m.find() && m.group(1).equals(side)) {
-                    double perStep = Double.parseDouble(m.group(6)) / Integer.parseInt(m.group(5));
-                    double exposed = m.group(7) == null ? Double.NaN : Double.parseDouble(m.group(7));
-                    byMode.put(m.group(2), new Result(perStep, exposed));
+                    int steps = Integer.parseInt(m.group(5));
+                    double exposed = m.group(8) == null ? Double.NaN : Double.parseDouble(m.group(8));
+                    byMode.put(m.group(2), new Result(Double.parseDouble(m.group(6)) / steps,
+                            Double.parseDouble(m.group(7)) / steps, exposed));
                 } else if (line.contains("ReducerStats")) {
                     System.out.println("  Torus " + line.strip());
                 } else if (line.contains("Exception") || line.contains("Error") || line.contains("error")) {
@@ -249,7 +269,7 @@ public final class DdpBench {
     }
 
     /**
-     * A worker: args MODE BATCH WARMUP STEPS; for ddp and nosync the job from TORUS_*. Rank 0 prints
+     * A worker: args MODE BATCH WARMUP STEPS FIRST_BUCKET_BYTES BUCKET_BYTES; for ddp and nosync the job from TORUS_*. Rank 0 prints
      * {@code TORUS mode=M ranks=N batch=B steps=S seconds=T [exposed_us=E]}.
      */
     public static void main(String[] args) {
@@ -257,38 +277,53 @@ public final class DdpBench {
         int batch = Integer.parseInt(args[1]);
         int warmup = Integer.parseInt(args[2]);
         int steps = Integer.parseInt(args[3]);
+        long firstBucket = Long.parseLong(args[4]);
+        long bucket = Long.parseLong(args[5]);
         if (mode.equals("single")) {
             Trainer t = new Trainer(mlp(), batch, 0, null);
             t.steps(warmup);
+            long cpu = cpuNanos();
             long start = System.nanoTime();
             t.steps(steps);
             double seconds = (System.nanoTime() - start) / 1e9;
-            System.out.printf("TORUS mode=single ranks=1 batch=%d steps=%d seconds=%.6f%n", batch, steps, seconds);
+            System.out.printf("TORUS mode=single ranks=1 batch=%d steps=%d seconds=%.6f cpu_seconds=%.6f%n", batch, steps, seconds,
+                    (cpuNanos() - cpu) / 1e9);
             return;
         }
         try (ProcessGroup pg = ProcessGroup.fromEnv()) {
-            DistributedDataParallel ddp = new DistributedDataParallel(mlp(), pg);
+            DistributedDataParallel ddp = new DistributedDataParallel(mlp(), pg, firstBucket, bucket);
             Trainer t = new Trainer(ddp, batch, pg.rank(), mode.equals("nosync") ? ddp : null);
             t.steps(warmup);
             pg.barrier();
             ReducerStats before = ddp.stats();
+            long cpu = cpuNanos();
             long start = System.nanoTime();
             t.steps(steps);
             double seconds = (System.nanoTime() - start) / 1e9;
+            double cpuSeconds = (cpuNanos() - cpu) / 1e9;
             ReducerStats after = ddp.stats();
             Tensor slowest = Tensor.zeros(DType.FLOAT64, 1);
             ((double[]) slowest.data().storage().array())[0] = seconds;
             pg.allReduce(slowest, ReduceOp.MAX);
             seconds = ((double[]) slowest.data().storage().array())[0];
+            Tensor cpuAll = Tensor.zeros(DType.FLOAT64, 1);
+            ((double[]) cpuAll.data().storage().array())[0] = cpuSeconds;
+            pg.allReduce(cpuAll, ReduceOp.SUM);
+            cpuSeconds = ((double[]) cpuAll.data().storage().array())[0];
             long reductions = after.reductions() - before.reductions();
             double exposedUs = reductions == 0 ? 0 : (after.exposedNanos() - before.exposedNanos()) / 1e3 / reductions;
             if (pg.rank() == 0) {
-                System.out.printf("TORUS mode=%s ranks=%d batch=%d steps=%d seconds=%.6f exposed_us=%.1f%n", mode,
-                        pg.worldSize(), batch, steps, seconds, exposedUs);
+                System.out.printf("TORUS mode=%s ranks=%d batch=%d steps=%d seconds=%.6f cpu_seconds=%.6f exposed_us=%.1f%n", mode,
+                        pg.worldSize(), batch, steps, seconds, cpuSeconds, exposedUs);
                 System.out.println("  " + after);
                 System.out.flush();
             }
         }
+    }
+
+    /** CPU time of this whole process (every thread: training, communication, Netty, GC, JIT). */
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static Module mlp() {
