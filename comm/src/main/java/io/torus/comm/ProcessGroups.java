@@ -6,6 +6,7 @@ import io.torus.comm.rendezvous.RendezvousInfo;
 import io.torus.comm.rendezvous.RendezvousSpec;
 import io.torus.comm.transport.Transport;
 import io.torus.comm.transport.netty.NettyTransport;
+import io.torus.comm.transport.netty.TlsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +45,9 @@ public final class ProcessGroups {
      * and returns the group. Blocks until every worker has joined, at most
      * {@code torus.rdzv.timeout.seconds} (default 120) for the rendezvous and
      * {@code torus.comm.connect.timeout.seconds} (default 60) for the ring.
-     * {@link ProcessGroup#close()} shuts down Netty and Hazelcast.
+     * {@link ProcessGroup#close()} shuts down Netty and Hazelcast. The ring is authenticated by the
+     * job token when {@value #JOB_SECRET_ENV} is set and encrypted with mutual TLS when
+     * {@code TORUS_TLS_CERT} is (see {@link TlsConfig}).
      *
      * @throws IllegalStateException naming the missing ranks when the job does not assemble in time
      */
@@ -54,7 +57,9 @@ public final class ProcessGroups {
         String host = endpoint.localHost();
         Duration timeout = Duration.ofSeconds(Long.getLong("torus.rdzv.timeout.seconds", 120));
         long start = System.nanoTime();
-        NettyTransport transport = NettyTransport.bind(host, NettyTransport.Options.defaults().withJobSecret(jobSecret()));
+        TlsConfig tls = TlsConfig.fromEnvironment();
+        NettyTransport transport = NettyTransport.bind(host,
+                NettyTransport.Options.defaults().withJobSecret(jobSecret()).withTls(tls));
         HazelcastRendezvous rendezvous = null;
         try {
             rendezvous = HazelcastRendezvous.start(new RendezvousSpec(env.jobId(), endpoint, env.rank(),
@@ -62,8 +67,8 @@ public final class ProcessGroups {
             RendezvousInfo info = rendezvous.await(timeout);
             rendezvous.onMemberLost(lost -> transport.abort(lost, LOST));
             transport.connect(info.rank(), info.peers());
-            log.info("rank {} of {} joined job '{}' in {} ms", env.rank(), env.worldSize(), env.jobId(),
-                    (System.nanoTime() - start) / 1_000_000);
+            log.info("rank {} of {} joined job '{}' in {} ms{}", env.rank(), env.worldSize(), env.jobId(),
+                    (System.nanoTime() - start) / 1_000_000, tls == null ? "" : " (TLS ring, certificate " + tls.certificate() + ")");
             return withShutdownHook(transport, rendezvous);
         } catch (RuntimeException e) {
             transport.close();

@@ -7,7 +7,7 @@ import picocli.CommandLine.Spec;
 
 import java.util.concurrent.Callable;
 
-/** {@code torus bench}: the benchmark suites: {@code tensor}, {@code autograd}, {@code comm} and {@code train}. */
+/** {@code torus bench}: the benchmark suites: {@code tensor}, {@code autograd}, {@code comm}, {@code ddp} and {@code train}. */
 @Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = TorusCli.Version.class,
         synopsisSubcommandLabel = "SUITE",
         description = {"Measures Torus against references run on the same machine in the same run, and prints ratios."},
@@ -19,6 +19,6 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "missing SUITE: expected tensor, autograd, comm or train");
+        throw new ParameterException(spec.commandLine(), "missing SUITE: expected tensor, autograd, comm, ddp or train");
     }
 }

@@ -53,6 +53,7 @@ public final class TorusCli implements Callable<Integer> {
         bench.addSubcommand(new BenchTensorCommand(launcher));
         bench.addSubcommand(new BenchAutogradCommand());
         bench.addSubcommand(new BenchCommCommand());
+        bench.addSubcommand(new BenchDdpCommand());
         bench.addSubcommand(new BenchTrainCommand());
         cl.addSubcommand(bench);
         cl.addSubcommand(new CommandLine.HelpCommand());

@@ -28,6 +28,8 @@ public class DistributedDataParallel extends Module {
     public static final long DEFAULT_BUCKET_BYTES = 25L << 20;
     /** System property (set by the launcher from {@code conf/torus-defaults.properties}): the bucket capacity in bytes. */
     public static final String BUCKET_CAP_PROPERTY = "torus.ddp.bucket.cap.bytes";
+    /** Default capacity of the first bucket (the last layers' gradients), as PyTorch's 1 MiB. */
+    public static final long DEFAULT_FIRST_BUCKET_BYTES = 1L << 20;
 
     private final Module module;
     private final ProcessGroup group;
@@ -37,12 +39,23 @@ public class DistributedDataParallel extends Module {
         this(module, group, Long.getLong(BUCKET_CAP_PROPERTY, DEFAULT_BUCKET_BYTES));
     }
 
+    /** With buckets of {@code bucketBytes}, the first one at most {@link #DEFAULT_FIRST_BUCKET_BYTES}. */
     public DistributedDataParallel(Module module, ProcessGroup group, long bucketBytes) {
+        this(module, group, Math.min(DEFAULT_FIRST_BUCKET_BYTES, bucketBytes), bucketBytes);
+    }
+
+    /**
+     * @param firstBucketBytes capacity of the first bucket, reduced first: the gradients of the last
+     *                         layers, ready first in backward (small, so communication starts early)
+     * @param bucketBytes      capacity of every later bucket (a parameter larger than a bucket gets
+     *                         a bucket of its own)
+     */
+    public DistributedDataParallel(Module module, ProcessGroup group, long firstBucketBytes, long bucketBytes) {
         this.module = registerModule("module", module);
         this.group = group;
-        broadcastState();
         List<Parameter> params = module.parameters().stream().filter(Tensor::requiresGrad).toList();
-        this.reducer = new Reducer(params, group, bucketBytes);
+        this.reducer = new Reducer(params, group, firstBucketBytes, bucketBytes);
+        broadcastState();
     }
 
     /** Makes every rank start from rank 0's parameters and buffers. */
@@ -80,6 +93,11 @@ public class DistributedDataParallel extends Module {
     public Tensor forward(Tensor input) {
         reducer.prepareForBackward();
         return module.call(input);
+    }
+
+    /** The reducer's counters: reductions so far and the communication they left exposed after backward. */
+    public ReducerStats stats() {
+        return reducer.stats();
     }
 
     /** A scope in which backward accumulates gradients locally without communicating. */

@@ -18,11 +18,20 @@ import java.util.Map;
  * Gradient buckets for {@link DistributedDataParallel}, after PyTorch's c10d reducer.
  *
  * <p>Parameters are assigned to buckets once, in reverse registration order (gradients of the
- * last layers are ready first), each bucket holding up to {@code bucketBytes}. Every parameter's
- * post-accumulate-grad hook marks it ready; when a bucket is complete — and every earlier bucket
- * has been launched, so that all ranks issue the collectives in the same order — its gradients are
- * copied into one flat tensor and all-reduced (AVG) asynchronously. When the last bucket is
- * launched, the reducer waits for all of them and copies the averages back into the gradients.
+ * last layers are ready first): the first bucket holds up to {@code firstBucketBytes} (small, so
+ * that communication starts early in backward, as PyTorch's 1 MiB first bucket), every later one
+ * up to {@code bucketBytes}. Every parameter's post-accumulate-grad hook marks it ready; when a
+ * bucket is complete — and every earlier bucket has been launched, so that all ranks issue the
+ * collectives in the same order — its gradients are copied into the bucket's flat buffer and
+ * all-reduced (AVG) on the group's communication thread while backward goes on. When the last
+ * bucket is launched, the reducer waits for all of them (parked, not spinning) and copies the
+ * averages back into the gradients.
+ *
+ * <p>Copies: one into the flat buffer and one back per gradient element, each a single
+ * contiguous pass; the flat buffers are allocated once, at the first reduction, and reused (a
+ * fresh one per step was a megabyte of garbage per step for a small MLP). The copy back cannot
+ * be skipped by handing out views of the buffer as gradients: the optimiser's zeroGrad drops
+ * gradients, and a view a user kept would change under them at the next step.
  */
 final class Reducer {
     private final ProcessGroup group;
@@ -31,14 +40,21 @@ final class Reducer {
     private int nextToLaunch;
     private boolean suspended;
     private boolean expectingBackward;
+    private long reductions;
+    private long exposedNanos;
 
-    Reducer(List<Parameter> params, ProcessGroup group, long bucketBytes) {
+    Reducer(List<Parameter> params, ProcessGroup group, long firstBucketBytes, long bucketBytes) {
+        if (firstBucketBytes < 1 || bucketBytes < 1) {
+            throw new IllegalArgumentException("DistributedDataParallel: bucket sizes " + firstBucketBytes + " (first) and "
+                    + bucketBytes + " bytes: expected both >= 1");
+        }
         this.group = group;
         Bucket current = null;
         for (int i = params.size() - 1; i >= 0; i--) {
             Parameter p = params.get(i);
             long bytes = p.numel() * 4;
-            if (current == null || (current.bytes > 0 && current.bytes + bytes > bucketBytes)) {
+            long cap = buckets.size() == 1 ? firstBucketBytes : bucketBytes;
+            if (current == null || (current.bytes > 0 && current.bytes + bytes > cap)) {
                 current = new Bucket(buckets.size());
                 buckets.add(current);
             }
@@ -80,6 +96,7 @@ final class Reducer {
         if (suspended) {
             return;
         }
+        long hook = System.nanoTime();
         Bucket b = bucketOf.get((Parameter) param);
         b.markReady((Parameter) param);
         while (nextToLaunch < buckets.size() && buckets.get(nextToLaunch).complete()) {
@@ -93,7 +110,14 @@ final class Reducer {
             }
             reset();
             expectingBackward = false;
+            reductions++;
+            exposedNanos += System.nanoTime() - hook;
         }
+    }
+
+    ReducerStats stats() {
+        return new ReducerStats(reductions, exposedNanos, buckets.size(),
+                buckets.stream().mapToLong(b -> b.bytes).toArray());
     }
 
     private static final class Bucket {
@@ -135,18 +159,20 @@ final class Reducer {
         }
 
         void launch(ProcessGroup group) {
-            int total = 0;
-            for (Parameter p : params) {
-                total += (int) p.numel();
+            if (flat == null) {
+                int total = 0;
+                for (Parameter p : params) {
+                    total += (int) p.numel();
+                }
+                flat = Tensor.wrap(NDArray.empty(io.torus.tensor.DType.FLOAT32, total));
             }
-            NDArray buf = NDArray.empty(io.torus.tensor.DType.FLOAT32, total);
+            NDArray buf = flat.data();
             int at = 0;
             for (Parameter p : params) {
                 int n = (int) p.numel();
                 buf.narrow(0, at, n).copy_(p.grad().data().reshape(n));
                 at += n;
             }
-            flat = Tensor.wrap(buf);
             try (Timeline.Scope label = Timeline.label("allReduce bucket " + index)) {
                 work = group.allReduceAsync(flat, ReduceOp.AVG);
             }
@@ -161,7 +187,6 @@ final class Reducer {
                 p.grad().data().copy_(avg.narrow(0, at, n).view(p.shape()));
                 at += n;
             }
-            flat = null;
             work = null;
         }
 

@@ -110,6 +110,32 @@ class DistributedDataParallelTest {
     }
 
     @Test
+    void buckets_smallFirstBucketThenCapacity() throws Exception {
+        // Reverse registration order: 7x3 layer's bias (12 B) and weight (84 B), then the 5x7 layer's bias (28 B)
+        // and weight (140 B). First bucket at most 100 B, later ones 200 B.
+        List<ReducerStats> stats = onRanks((rank, pg) -> {
+            Module local = model(rank);
+            DistributedDataParallel ddp = new DistributedDataParallel(local, pg, 100, 200);
+            for (int step = 0; step < 2; step++) {
+                local.zeroGrad();
+                F.crossEntropy(ddp.forward(inputs(rank)), targets(rank)).backward();
+            }
+            return ddp.stats();
+        });
+        for (ReducerStats s : stats) {
+            assertArrayEquals(new long[] {96, 168}, s.bucketBytes());
+            assertEquals(2, s.reductions());
+        }
+    }
+
+    @Test
+    void buckets_nonPositiveSize_isRejected() throws Exception {
+        List<String> messages = onRanks((rank, pg) -> assertThrows(IllegalArgumentException.class,
+                () -> new DistributedDataParallel(model(rank), pg, 0, 100)).getMessage());
+        assertEquals(true, messages.get(0).contains("bucket sizes 0 (first)"), messages.get(0));
+    }
+
+    @Test
     void training_keepsReplicasBitIdentical() {
         assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
             List<float[]> finals = onRanks((rank, pg) -> {

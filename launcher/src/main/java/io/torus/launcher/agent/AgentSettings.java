@@ -142,7 +142,7 @@ public record AgentSettings(String javaCommand, String classpath, List<String> j
     }
 
     /** The {@code -Xmx} value for one of {@code nprocPerNode} workers. */
-    String heapFor(int nprocPerNode) {
+    public String heapFor(int nprocPerNode) {
         if (!workerHeap.equals("auto")) {
             return workerHeap;
         }

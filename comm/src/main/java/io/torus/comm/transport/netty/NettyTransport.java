@@ -8,6 +8,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.SslContext;
 import io.torus.comm.protocol.Chunk;
 import io.torus.comm.protocol.Frame;
 import io.torus.comm.transport.CollectiveMismatchException;
@@ -72,8 +73,12 @@ public final class NettyTransport implements Transport {
      *                       Limit: there is no server nonce, so a Hello captured from this same job
      *                       could be replayed for its own rank while the job runs; a Hello from
      *                       another job, or re-labelled with another rank, is refused.
+     * @param tls            mutual TLS on every connection of the ring (see {@link TlsConfig}), or null
+     *                       (the default) for plain TCP. All ranks of a job must agree: a peer without
+     *                       TLS, or whose certificate is not trusted, is refused and logged.
      */
-    public record Options(Duration connectTimeout, Duration receiveTimeout, int ioThreads, byte[] jobSecret) {
+    public record Options(Duration connectTimeout, Duration receiveTimeout, int ioThreads, byte[] jobSecret,
+                          TlsConfig tls) {
         public Options {
             if (connectTimeout.isNegative() || connectTimeout.isZero() || receiveTimeout.isNegative()
                     || receiveTimeout.isZero()) {
@@ -89,8 +94,12 @@ public final class NettyTransport implements Transport {
             jobSecret = jobSecret == null ? null : jobSecret.clone();
         }
 
+        public Options(Duration connectTimeout, Duration receiveTimeout, int ioThreads, byte[] jobSecret) {
+            this(connectTimeout, receiveTimeout, ioThreads, jobSecret, null);
+        }
+
         public Options(Duration connectTimeout, Duration receiveTimeout, int ioThreads) {
-            this(connectTimeout, receiveTimeout, ioThreads, null);
+            this(connectTimeout, receiveTimeout, ioThreads, null, null);
         }
 
         @Override
@@ -100,13 +109,18 @@ public final class NettyTransport implements Transport {
 
         /** Authenticates connections with {@code secret} (null: no authentication). */
         public Options withJobSecret(byte[] secret) {
-            return new Options(connectTimeout, receiveTimeout, ioThreads, secret);
+            return new Options(connectTimeout, receiveTimeout, ioThreads, secret, tls);
+        }
+
+        /** Mutual TLS with {@code config} (null: plain TCP). */
+        public Options withTls(TlsConfig config) {
+            return new Options(connectTimeout, receiveTimeout, ioThreads, jobSecret, config);
         }
 
         @Override
         public String toString() {
             return "Options[connectTimeout=" + connectTimeout + ", receiveTimeout=" + receiveTimeout + ", ioThreads="
-                    + ioThreads + ", jobSecret=" + (jobSecret == null ? "none" : "set") + "]";
+                    + ioThreads + ", jobSecret=" + (jobSecret == null ? "none" : "set") + ", tls=" + tls + "]";
         }
 
         public static Options defaults() {
@@ -116,19 +130,21 @@ public final class NettyTransport implements Transport {
         }
 
         public Options withConnectTimeout(Duration timeout) {
-            return new Options(timeout, receiveTimeout, ioThreads, jobSecret);
+            return new Options(timeout, receiveTimeout, ioThreads, jobSecret, tls);
         }
 
         public Options withReceiveTimeout(Duration timeout) {
-            return new Options(connectTimeout, timeout, ioThreads, jobSecret);
+            return new Options(connectTimeout, timeout, ioThreads, jobSecret, tls);
         }
 
         public Options withIoThreads(int threads) {
-            return new Options(connectTimeout, receiveTimeout, threads, jobSecret);
+            return new Options(connectTimeout, receiveTimeout, threads, jobSecret, tls);
         }
     }
 
     private final Options options;
+    /** Client side TLS context (null: plain TCP); the server side's lives in the server's initializer. */
+    private final SslContext clientTls;
     private final EventLoopGroup group;
     private final SlabAllocator alloc = new SlabAllocator(IDLE_SLAB_BYTES);
     private final Channel server;
@@ -139,6 +155,8 @@ public final class NettyTransport implements Transport {
 
     private NettyTransport(String host, Options options) {
         this.options = Objects.requireNonNull(options, "options");
+        SslContext serverTls = options.tls() == null ? null : options.tls().serverContext();
+        this.clientTls = options.tls() == null ? null : options.tls().clientContext();
         this.group = EventLoops.newGroup(options.ioThreads());
         try {
             this.server = new ServerBootstrap()
@@ -148,7 +166,7 @@ public final class NettyTransport implements Transport {
                     .childOption(ChannelOption.ALLOCATOR, alloc)
                     // Data arrives in 1 MiB frames: let a read grow to a whole frame instead of 64 KiB.
                     .childOption(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(4096, 65536, 1 << 20))
-                    .childHandler(new TorusChannelInitializer(() -> HandshakeHandler.accepting(links, options.jobSecret)))
+                    .childHandler(new TorusChannelInitializer(serverTls, () -> HandshakeHandler.accepting(links, options.jobSecret)))
                     .bind(host, 0)
                     .syncUninterruptibly()
                     .channel();
@@ -156,7 +174,7 @@ public final class NettyTransport implements Transport {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw new IllegalStateException("NettyTransport: cannot listen on " + host + ": " + e.getMessage(), e);
         }
-        log.debug("listening on {} ({})", server.localAddress(), EventLoops.name());
+        log.debug("listening on {} ({}{})", server.localAddress(), EventLoops.name(), serverTls == null ? "" : ", TLS");
     }
 
     /** Listens on an ephemeral port of {@code host} (e.g. "127.0.0.1"), with {@link Options#defaults()}. */
@@ -212,7 +230,7 @@ public final class NettyTransport implements Transport {
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.ALLOCATOR, alloc)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
-                .handler(new TorusChannelInitializer(() -> HandshakeHandler.connecting(l, l.right, options.jobSecret)));
+                .handler(new TorusChannelInitializer(clientTls, () -> HandshakeHandler.connecting(l, l.right, options.jobSecret)));
         connectRight(bootstrap, l, rightAddress, deadline);
         try {
             // Fail as soon as either side fails (a refused job token, a wrong rank), not only once both are done.
