@@ -178,6 +178,13 @@ public final class SparkSubmit {
         if (isLoopbackMaster(o.master())) {
             b.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1");
         }
+        if (!o.master().startsWith("local")) {
+            // One rank per executor JVM, and the tensor kernels' Vector API there as in the driver.
+            b.config("spark.executor.cores", "1");
+            if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
+                b.config("spark.executor.extraJavaOptions", "--add-modules=jdk.incubator.vector");
+            }
+        }
         o.conf().forEach(b::config);
         return b.getOrCreate();
     }
