@@ -19,7 +19,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * End to end on a real standalone cluster: {@code scripts/spark-cluster.sh start} (a master and two
  * workers from the test classpath's jars), {@code scripts/torus spark-submit --master spark://...
- * mnist-mlp} on MNIST's 2,000-row subset, {@code stop}, and no process of the cluster left.
+ * mnist-mlp} on MNIST's 2,000-row subset, a {@code TorusEstimator} fit during which an executor JVM
+ * dies (the stage is retried from the last epoch checkpoint), {@code stop}, and no process of the
+ * cluster left.
  * About a minute on an idle 2-core machine; {@code -Dtorus.test.skipSparkCluster=true} skips it.
  */
 @Tag("spark-cluster")
@@ -92,6 +94,29 @@ class SparkClusterTest {
                     .filter(l -> l.startsWith("totalRows=")).findFirst().orElseThrow().substring(10));
             System.out.printf("spark cluster: start %.1f s, spark-submit %.1f s, %s%n", (t1 - t0) / 1e9,
                     (System.nanoTime() - t1) / 1e9, metrics.get(1));
+
+            // An executor JVM dies mid-training (rank 1 halts before epoch 1 of attempt 0): the
+            // estimator retries the barrier stage, which resumes from epoch 1's checkpoint.
+            Path ck = tmp.resolve("ck");
+            long t2 = System.nanoTime();
+            Path flags = TestSupport.projectRoot().resolve("launcher/target/classes/io/torus/launcher/jvm-flags.txt");
+            Result fit = sh(300, Path.of(System.getProperty("java.home"), "bin", "java").toString(), "@" + flags,
+                    "-Xmx1g", "-Dlog4j2.configurationFile=" + TestSupport.projectRoot().resolve("conf/log4j2.xml"), "-cp", System.getProperty("java.class.path"), SparkFaultDriver.class.getName(),
+                    "spark://127.0.0.1:" + port, ck.toString(), data);
+            assertEquals(0, fit.status(), fit.output());
+            assertTrue(fit.output().contains("fault driver: fitted"), fit.output());
+            List<String> committed = Files.readAllLines(ck.resolve("epochs.log"));
+            List<String> started = Files.readAllLines(ck.resolve("started.log"));
+            System.out.printf("executor kill: fit took %.1f s%n  committed:%n    %s%n  started:%n    %s%n",
+                    (System.nanoTime() - t2) / 1e9, String.join("\n    ", committed),
+                    String.join("\n    ", started));
+            assertEquals(3, committed.size(), committed.toString());
+            for (int e = 0; e < 3; e++) {
+                assertTrue(committed.get(e).startsWith("attempt=" + (e == 0 ? 0 : 1) + " epoch=" + e + " committed"),
+                        "epoch " + e + " committed once, by the right attempt: " + committed);
+            }
+            assertTrue(started.stream().noneMatch(l -> l.startsWith("attempt=1 epoch=0")), started.toString());
+            assertEquals(2, started.stream().filter(l -> l.startsWith("attempt=1 epoch=1")).count(), started.toString());
         } finally {
             Result stop = sh(60, "bash", script, "stop");
             assertEquals(0, stop.status(), stop.output());
