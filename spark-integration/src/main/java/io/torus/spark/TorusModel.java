@@ -68,7 +68,7 @@ public final class TorusModel extends Model<TorusModel> implements MLWritable {
         predictionCol = new Param<>(this, "predictionCol", "prediction column added by transform");
         batchSize = new IntParam(this, "batchSize", "rows per forward pass when scoring (>= 1)",
                 ParamValidators.gtEq(1));
-        setDefault(model, weights.spec().text());
+        set(model, weights.spec().text());  // fixed by the weights; set, so that it is saved with them
         setDefault(featuresCol, "features");
         setDefault(predictionCol, "prediction");
         setDefault(batchSize, 256);

@@ -17,6 +17,7 @@ import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -133,6 +134,30 @@ class TorusEstimatorTest {
                 .setOutputCol("features").transform(blobs(spark, 120, 5));
         TorusModel model = new TorusEstimator().setEpochs(1).setBatchSize(8).fit(df);
         assertEquals("mlp:4-128-3", model.getOrDefault(model.model()));
+    }
+
+    /** A model made from weights (not by fit) saves and loads too, and scores a Vector column like an array one. */
+    @Test
+    void load_modelBuiltFromWeights_scoresLikeTheOriginal() throws IOException {
+        SparkSession spark = SharedSpark.get();
+        io.torus.autograd.Tensor.manualSeed(3);
+        TorusModelSpec spec = TorusModelSpec.mlp(4, 5, 3);
+        TorusModel model = new TorusModel("torusModel_test", ModelWeights.of(spec, spec.build().stateDict()))
+                .setFeaturesCol("v");
+        Dataset<Row> df = new VectorAssembler().setInputCols(new String[] {"x0", "x1", "x2", "x3"}).setOutputCol("v")
+                .transform(blobs(spark, 50, 8));
+        String path = tmp.resolve("model").toString();
+        model.write().save(path);
+        TorusModel back = TorusModel.load(path);
+        assertEquals("torusModel_test", back.uid());
+        assertEquals("v", back.getFeaturesCol());
+        List<Double> a = model.transform(df).orderBy("id").select("prediction")
+                .as(org.apache.spark.sql.Encoders.DOUBLE()).collectAsList();
+        List<Double> b = back.setBatchSize(7).transform(df.withColumn("v", org.apache.spark.ml.functions
+                .vector_to_array(col("v"), "float32"))).orderBy("id").select("prediction")
+                .as(org.apache.spark.sql.Encoders.DOUBLE()).collectAsList();
+        assertEquals(a, b);
+        assertEquals(50, a.size());
     }
 
     @Test
