@@ -1,10 +1,10 @@
 package io.torus.spark;
 
 import io.torus.comm.TrainingJob;
-import io.torus.data.Mnist;
-import io.torus.data.TensorDataset;
-import org.apache.spark.api.java.JavaSparkContext;
+import io.torus.spark.data.IdxSource;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -40,9 +40,9 @@ import java.util.Map;
  * </ul>
  * Exit status 0 when every rank's job returned normally, 1 when the run failed, 2 for bad arguments.
  *
- * <p>Milestone limitation: MNIST is read on the driver ({@code Mnist.load}) and parallelised into
- * {@code 4 × numWorkers} partitions, so the driver holds the whole training set once (~190 MB).
- * Fine for MNIST; a real data source would be read by the executors.
+ * <p>MNIST's training set becomes a DataFrame of {@code 4 × numWorkers} partitions, each read
+ * by its executor from the IDX files ({@link #mnistFrame}); the data directory must be readable by
+ * the executors under the same path (any local path on one machine).
  */
 public final class SparkSubmit {
     static final String USAGE = "usage: torus spark-submit [--master URL] [--num-workers N] [--run-dir DIR] "
@@ -178,6 +178,13 @@ public final class SparkSubmit {
         if (isLoopbackMaster(o.master())) {
             b.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1");
         }
+        if (!o.master().startsWith("local")) {
+            // One rank per executor JVM, and the tensor kernels' Vector API there as in the driver.
+            b.config("spark.executor.cores", "1");
+            if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
+                b.config("spark.executor.extraJavaOptions", "--add-modules=jdk.incubator.vector");
+            }
+        }
         o.conf().forEach(b::config);
         return b.getOrCreate();
     }
@@ -187,25 +194,38 @@ public final class SparkSubmit {
     }
 
     /**
-     * MNIST's training split as a DataFrame of {@code features array<float>} (784 pixels in [0, 1])
-     * and {@code label bigint}, in {@code partitions} partitions. Read on the driver (see the class
-     * comment).
+     * MNIST's training split as a DataFrame of {@code features binary} (784 pixel bytes, read as
+     * image bytes: [0, 1] after dividing by 255, see {@code FeatureKind}) and {@code label bigint}
+     * in {@code partitions} partitions. Each partition reads its own row range of the IDX files on
+     * its executor (the driver reads only the headers), so {@code dir} must be readable from the
+     * executors under the same path.
      */
     public static Dataset<Row> mnistFrame(SparkSession spark, Path dir, int partitions) {
-        TensorDataset ds = Mnist.load(dir, Mnist.Split.TRAIN);
-        int n = ds.size();
-        float[] pixels = ds.inputs().toFloatArray();
-        long[] labels = ds.targets().toLongArray();
-        int d = pixels.length / Math.max(n, 1);
-        List<Row> rows = new ArrayList<>(n);
-        for (int r = 0; r < n; r++) {
-            rows.add(RowFactory.create(Arrays.copyOfRange(pixels, r * d, (r + 1) * d), labels[r]));
+        String images = IdxSource.file(dir, "train-images-idx3-ubyte").toAbsolutePath().toString();
+        String labels = IdxSource.file(dir, "train-labels-idx1-ubyte").toAbsolutePath().toString();
+        int n = IdxSource.count(Path.of(labels));
+        if (IdxSource.count(Path.of(images)) != n) {
+            throw new IllegalArgumentException("MNIST in " + dir + ": " + IdxSource.count(Path.of(images))
+                    + " images but " + n + " labels");
         }
         StructType schema = new StructType()
-                .add("features", DataTypes.createArrayType(DataTypes.FloatType, false), false)
+                .add("features", DataTypes.BinaryType, false)
                 .add("label", DataTypes.LongType, false);
-        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        return spark.createDataFrame(jsc.parallelize(rows, partitions), schema);
+        MapPartitionsFunction<Long, Row> read = ids -> {
+            List<Row> rows = new ArrayList<>();
+            while (ids.hasNext()) {
+                long p = ids.next();
+                int from = (int) (n * p / partitions);
+                int to = (int) (n * (p + 1) / partitions);
+                byte[][] x = IdxSource.images(Path.of(images), from, to);
+                byte[] y = IdxSource.labels(Path.of(labels), from, to);
+                for (int i = 0; i < x.length; i++) {
+                    rows.add(RowFactory.create(x[i], (long) (y[i] & 0xff)));
+                }
+            }
+            return rows.iterator();
+        };
+        return spark.range(0, partitions, 1, partitions).as(Encoders.LONG()).mapPartitions(read, Encoders.row(schema));
     }
 
     private static Class<? extends TrainingJob> loadJob(String name) {

@@ -117,9 +117,15 @@ public final class SparkTrainer {
     private static TaskSpec spec(SparkSession spark, Class<? extends TrainingJob> job, String[] jobArgs,
                                  int numWorkers, Path runDir, DataManifest data, long seed) {
         check(job, numWorkers);
+        return spec(spark, job.getName(), jobArgs, numWorkers, runDir, data, seed,
+                spark.sparkContext().getConf().get("spark.torus.device", "cpu"));
+    }
+
+    private static TaskSpec spec(SparkSession spark, String jobClass, String[] jobArgs, int numWorkers, Path runDir,
+                                 DataManifest data, long seed, String device) {
         SparkConf conf = spark.sparkContext().getConf();
-        return new TaskSpec(job.getName(), jobArgs, numWorkers, runDir.toAbsolutePath().toString(),
-                conf.get("spark.torus.device", "cpu"), conf.get("spark.torus.bindHost", null), data, seed,
+        return new TaskSpec(jobClass, jobArgs, numWorkers, runDir.toAbsolutePath().toString(),
+                device, conf.get("spark.torus.bindHost", null), data, seed,
                 conf.getLong("spark.torus.failureCloseDelay", 500L));
     }
 
@@ -133,7 +139,48 @@ public final class SparkTrainer {
         }
     }
 
-    private static void launch(SparkSession spark, TaskSpec spec) {
+    /**
+     * Runs {@code jobClass} on already materialised data, retrying the whole barrier stage up to
+     * {@code maxRetries} times when it fails.
+     *
+     * <h2>Note [Stage retries]</h2>
+     * A barrier stage fails as a whole: when one rank's task dies (its job throws, its executor
+     * JVM exits, its machine goes away) Spark kills the others and fails the job, and it does not
+     * retry a failed barrier result stage itself. So the driver does: attempt {@code a} (0 first)
+     * runs the job with {@code argsForAttempt.apply(a)}; after a failure the next attempt starts a
+     * fresh barrier stage (new tasks, new ring, possibly other executors) on the same data. Whether
+     * it continues where the failed one stopped is the job's business: the estimator's job reloads
+     * the last training checkpoint (Note [Epoch commit] in {@link EstimatorJob}). The failure of the
+     * last attempt is thrown.
+     *
+     * @return the ranks' reports of the attempt that succeeded
+     */
+    public static List<RankReport> runWithRetries(SparkSession spark, String jobClass,
+                                                  java.util.function.IntFunction<String[]> argsForAttempt,
+                                                  int numWorkers, Path runDir, DataManifest data, long seed,
+                                                  String device, int maxRetries) {
+        if (maxRetries < 0) {
+            throw new IllegalArgumentException("SparkTrainer: maxRetries=" + maxRetries + ", expected >= 0");
+        }
+        if (numWorkers < 1) {
+            throw new IllegalArgumentException("SparkTrainer.run: numWorkers=" + numWorkers + ", expected at least 1");
+        }
+        for (int attempt = 0; ; attempt++) {
+            TaskSpec spec = spec(spark, jobClass, argsForAttempt.apply(attempt), numWorkers, runDir, data, seed,
+                    device);
+            try {
+                return launch(spark, spec);
+            } catch (SparkTrainingException e) {
+                if (attempt >= maxRetries) {
+                    throw e;
+                }
+                LOG.warn("attempt {} of {}'s barrier stage failed, retrying ({} of {} retries left): {}", attempt,
+                        jobClass, maxRetries - attempt, maxRetries, e.getMessage());
+            }
+        }
+    }
+
+    private static List<RankReport> launch(SparkSession spark, TaskSpec spec) {
         try {
             Files.createDirectories(Path.of(spec.runDir()));
         } catch (IOException e) {
@@ -142,5 +189,6 @@ public final class SparkTrainer {
         List<RankReport> reports = BarrierLauncher.launch(spark, spec);
         LOG.info("training run of {} on {} ranks succeeded; run directory {}", spec.jobClass(), reports.size(),
                 spec.runDir());
+        return reports;
     }
 }

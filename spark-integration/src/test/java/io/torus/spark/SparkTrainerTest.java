@@ -15,6 +15,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
+import static org.apache.spark.ml.functions.array_to_vector;
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
@@ -47,7 +48,29 @@ class SparkTrainerTest {
                 work, 11);
         System.out.printf("run_everyRowOncePerEpochAndRanksAllReduce: SparkTrainer.run took %d ms%n",
                 (System.nanoTime() - t0) / 1_000_000);
+        checkEveryRowOncePerEpoch(work);
+        for (int r = 0; r < WORKERS; r++) {
+            assertEquals("worldSize=2 localRank=" + r + " totalRows=" + ROWS + " args=a,b device=" + Device.CPU,
+                    Files.readString(work.resolve("done-rank" + r + ".txt")));
+        }
+        assertTrue(Files.exists(work.resolve("data").resolve("manifest.properties")));
+    }
 
+    /** The same with the features as a Spark ML vector column. */
+    @Test
+    void run_vectorFeatures_everyRowOncePerEpoch() throws IOException {
+        SparkSession spark = SharedSpark.get();
+        Dataset<Row> vectors = rows(spark).withColumn("x", array_to_vector(col("x")));
+        SparkTrainer.run(spark, ShardRecordingJob.class, new String[0], WORKERS, vectors, "x", "y", work, 5);
+        checkEveryRowOncePerEpoch(work);
+    }
+
+    /**
+     * The property behind Note [Epoch shards], from what the ranks really read: in each of epochs
+     * 0..2 the ranks' row ids are disjoint, cover all rows, differ in size by at most one, and the
+     * assignment changes from one epoch to the next.
+     */
+    private static void checkEveryRowOncePerEpoch(Path work) throws IOException {
         List<List<Set<Long>>> byEpoch = new ArrayList<>();
         for (int epoch = 0; epoch < 3; epoch++) {
             Set<Long> all = new HashSet<>();
@@ -69,11 +92,6 @@ class SparkTrainerTest {
         }
         assertNotEquals(byEpoch.get(0), byEpoch.get(1));
         assertNotEquals(byEpoch.get(1), byEpoch.get(2));
-        for (int r = 0; r < WORKERS; r++) {
-            assertEquals("worldSize=2 localRank=" + r + " totalRows=" + ROWS + " args=a,b device=" + Device.CPU,
-                    Files.readString(work.resolve("done-rank" + r + ".txt")));
-        }
-        assertTrue(Files.exists(work.resolve("data").resolve("manifest.properties")));
     }
 
     /** Rank 1 throws while rank 0 waits for it in an all-reduce; afterwards both task slots are free again. */

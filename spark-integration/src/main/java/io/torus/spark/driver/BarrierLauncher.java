@@ -1,6 +1,7 @@
 package io.torus.spark.driver;
 
 import io.torus.spark.SparkTrainingException;
+import io.torus.spark.task.ControlCodec;
 import io.torus.spark.task.RankFailure;
 import io.torus.spark.task.RankReport;
 import io.torus.spark.task.RankTask;
@@ -51,9 +52,12 @@ public final class BarrierLauncher {
         sc.setLocalProperty("spark.job.interruptOnCancel", "true");
         long t0 = System.nanoTime();
         try {
-            List<RankReport> reports = new ArrayList<>(jsc.parallelize(ranks, n).rdd().barrier()
-                    .mapPartitions(new RankTask(spec), false, ClassTag$.MODULE$.apply(RankReport.class))
-                    .toJavaRDD().collect());
+            List<RankReport> reports = new ArrayList<>();
+            for (byte[] b : jsc.parallelize(ranks, n).rdd().barrier()
+                    .mapPartitions(new RankTask(spec), false, ClassTag$.MODULE$.apply(byte[].class))
+                    .toJavaRDD().collect()) {
+                reports.add(ControlCodec.decode(b, RankReport.class));
+            }
             reports.sort(Comparator.comparingInt(RankReport::rank));
             LOG.info("{} finished in {} ms: {}", description, (System.nanoTime() - t0) / 1_000_000, reports);
             return reports;

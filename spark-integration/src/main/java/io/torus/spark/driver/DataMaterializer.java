@@ -2,6 +2,7 @@ package io.torus.spark.driver;
 
 import io.torus.spark.SparkTrainingException;
 import io.torus.spark.data.DataManifest;
+import io.torus.spark.data.FeatureKind;
 import io.torus.spark.data.FeatureRow;
 import io.torus.spark.data.PartitionWriter;
 import org.apache.spark.api.java.JavaRDD;
@@ -9,11 +10,10 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,10 +45,6 @@ public final class DataMaterializer {
     }
 
     /**
-     * Writes {@code frame}'s {@code featuresCol} (an array of numbers) and {@code labelCol} (an
-     * integer) into {@code dataDir}, one file per partition, replacing earlier partition files there.
-     */
-    /**
      * After a failed job Spark cancels its other tasks asynchronously; they may still be writing
      * partition files. Waits (bounded) until no stage is active, so that the caller gets the error
      * only once nothing writes into the data directory any more.
@@ -65,12 +61,17 @@ public final class DataMaterializer {
         }
     }
 
+    /**
+     * Writes {@code frame}'s {@code featuresCol} (an array of numbers, an ML vector or image bytes,
+     * see {@link FeatureKind}) and {@code labelCol} (an integer) into {@code dataDir}, one file per
+     * partition, replacing earlier partition files there.
+     */
     public static DataManifest materialize(Dataset<Row> frame, String featuresCol, String labelCol, Path dataDir) {
-        checkColumns(frame, featuresCol, labelCol);
+        FeatureKind kind = checkColumns(frame, featuresCol, labelCol);
         prepare(dataDir);
         long t0 = System.nanoTime();
         Dataset<FeatureRow> rows = frame
-                .select(column(featuresCol).cast(DataTypes.createArrayType(DataTypes.FloatType)).as("features"),
+                .select(kind.toFloatArray(column(featuresCol)).as("features"),
                         column(labelCol).cast(DataTypes.LongType).as("label"))
                 .as(Encoders.bean(FeatureRow.class));
         JavaRDD<FeatureRow> rdd = rows.javaRDD();
@@ -121,29 +122,37 @@ public final class DataMaterializer {
         return col("`" + name.replace("`", "``") + "`");
     }
 
-    static void checkColumns(Dataset<Row> frame, String featuresCol, String labelCol) {
-        DataType features = fieldType(frame, featuresCol, "features");
-        if (!(features instanceof ArrayType a && a.elementType() instanceof NumericType)) {
-            throw new IllegalArgumentException("training data column '" + featuresCol + "' has type "
-                    + features.simpleString() + ": expected an array of numbers such as array<float> (for an ML "
-                    + "vector column use org.apache.spark.ml.functions.vector_to_array)");
+    /** Checks the two columns' types; returns the features column's kind. */
+    public static FeatureKind checkColumns(Dataset<Row> frame, String featuresCol, String labelCol) {
+        return checkColumns(frame.schema(), featuresCol, labelCol);
+    }
+
+    /** Checks the two columns' types in {@code schema}; returns the features column's kind. */
+    public static FeatureKind checkColumns(StructType schema, String featuresCol, String labelCol) {
+        DataType featuresType = fieldType(schema, featuresCol, "features");
+        FeatureKind kind;
+        try {
+            kind = FeatureKind.of(featuresCol, featuresType);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("training data " + e.getMessage(), e);
         }
-        DataType label = fieldType(frame, labelCol, "label");
+        DataType label = fieldType(schema, labelCol, "label");
         if (!INTEGER_TYPES.contains(label)) {
             throw new IllegalArgumentException("training data column '" + labelCol + "' has type "
                     + label.simpleString() + ": expected an integer type (tinyint, smallint, int or bigint); "
                     + "cast it first, e.g. col(\"" + labelCol + "\").cast(\"long\")");
         }
+        return kind;
     }
 
-    private static DataType fieldType(Dataset<Row> frame, String name, String role) {
-        for (StructField f : frame.schema().fields()) {
+    private static DataType fieldType(StructType schema, String name, String role) {
+        for (StructField f : schema.fields()) {
             if (f.name().equals(name)) {
                 return f.dataType();
             }
         }
         throw new IllegalArgumentException("training data: no " + role + " column '" + name + "'; the columns are "
-                + Arrays.toString(frame.columns()));
+                + Arrays.toString(schema.fieldNames()));
     }
 
     /** Creates {@code dataDir} and removes the partition files and manifest of an earlier run. */

@@ -40,24 +40,27 @@ import java.util.List;
  * while ({@code spark.torus.failureCloseDelay}) before aborting them, so that Spark hears of its
  * failure first and not of the "peer lost" errors that the abort causes in the other ranks.
  */
-public final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<RankReport>>
+public final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<byte[]>>
         implements Serializable {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(RankTask.class);
 
-    private final TaskSpec spec;
+    /** The {@link TaskSpec}, as a Kryo 5 control message ({@link ControlCodec}). */
+    private final byte[] spec;
 
     public RankTask(TaskSpec spec) {
-        this.spec = spec;
+        this.spec = ControlCodec.encode(spec);
     }
 
+    /** Runs the rank; its one output element is its {@link RankReport} as a control message. */
     @Override
-    public Iterator<RankReport> apply(Iterator<Integer> ignored) {
+    public Iterator<byte[]> apply(Iterator<Integer> ignored) {
         BarrierTaskContext ctx = BarrierTaskContext.get();
-        return scala.collection.Iterator$.MODULE$.single(run(ctx));
+        return scala.collection.Iterator$.MODULE$.single(ControlCodec.encode(run(ctx,
+                ControlCodec.decode(spec, TaskSpec.class))));
     }
 
-    private RankReport run(BarrierTaskContext ctx) {
+    private RankReport run(BarrierTaskContext ctx, TaskSpec spec) {
         int rank = ctx.partitionId();
         BarrierTaskInfo[] infos = ctx.getTaskInfos();
         int world = infos.length;

@@ -95,6 +95,52 @@ class ShardPlanTest {
         }
     }
 
+    /** Random plans (seeded): every row exactly once per epoch, balanced, and the assignment moves. */
+    @Test
+    void shard_randomPlans_exactlyOnceBalancedAndChanging() {
+        java.util.Random random = new java.util.Random(2026);
+        int changed = 0;
+        int plans = 300;
+        for (int c = 0; c < plans; c++) {
+            long[] rows = new long[1 + random.nextInt(24)];
+            for (int p = 0; p < rows.length; p++) {
+                rows[p] = random.nextInt(4) == 0 ? 0 : random.nextInt(50);
+            }
+            int workers = 1 + random.nextInt(6);
+            ShardPlan plan = ShardPlan.of(rows, workers, random.nextLong());
+            long total = Arrays.stream(rows).sum();
+            long[] base = partitionBase(rows);
+            List<List<ShardPlan.Segment>> previous = null;
+            for (int epoch = 0; epoch < 3; epoch++) {
+                int[] seen = new int[(int) total];
+                List<List<ShardPlan.Segment>> now = new ArrayList<>();
+                for (int r = 0; r < workers; r++) {
+                    List<ShardPlan.Segment> shard = plan.shard(epoch, r);
+                    now.add(shard);
+                    long size = 0;
+                    for (ShardPlan.Segment s : shard) {
+                        for (long i = s.fromRow(); i < s.toRow(); i++) {
+                            seen[(int) (base[s.partition()] + i)]++;
+                        }
+                        size += s.rows();
+                    }
+                    assertTrue(size == total / workers || size == total / workers + 1,
+                            Arrays.toString(rows) + " on " + workers + ": rank " + r + " got " + size);
+                }
+                for (int i = 0; i < total; i++) {
+                    assertEquals(1, seen[i], Arrays.toString(rows) + " on " + workers + ": row " + i + " epoch " + epoch);
+                }
+                if (previous != null && !previous.equals(now)) {
+                    changed++;
+                }
+                previous = now;
+            }
+        }
+        // Plans with one non-empty partition or one worker cannot change; most others must.
+        assertTrue(changed > plans, "the assignment changed in only " + changed + " of " + 2 * plans
+                + " epoch transitions");
+    }
+
     @Test
     void shard_changesBetweenEpochs() {
         long[] rows = {100, 90, 80, 70, 60, 50, 40, 30};
