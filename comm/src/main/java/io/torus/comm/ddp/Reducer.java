@@ -6,6 +6,8 @@ import io.torus.comm.ProcessGroup;
 import io.torus.comm.ReduceOp;
 import io.torus.comm.Work;
 import io.torus.nn.Parameter;
+import io.torus.tensor.DType;
+import io.torus.tensor.Device;
 import io.torus.tensor.NDArray;
 
 import java.util.ArrayList;
@@ -22,6 +24,15 @@ import java.util.Map;
  * has been launched, so that all ranks issue the collectives in the same order — its gradients are
  * copied into one flat tensor and all-reduced (AVG) asynchronously. When the last bucket is
  * launched, the reducer waits for all of them and copies the averages back into the gradients.
+ *
+ * <p>Note [CUDA buckets]. The ring runs over Netty on the host, so gradients on a GPU are staged:
+ * the bucket's gradients are first gathered into one flat array on their device (device-to-device
+ * copies, queued on the device's stream), that array crosses to the host in one copy through the
+ * backend's pinned staging buffer, the host array is all-reduced asynchronously, and at the end
+ * the averages cross back in one copy and are scattered into the gradients on the device. One
+ * transfer each way per bucket instead of one per parameter; the device-to-host copy runs in the
+ * gradient hook, so backward of the earlier layers waits for it, while the all-reduce itself
+ * overlaps the rest of backward as on the CPU.
  */
 final class Reducer {
     private final ProcessGroup group;
@@ -101,6 +112,7 @@ final class Reducer {
         private int readyCount;
         private Tensor flat;
         private Work work;
+        private Device device; // where this bucket's gradients live (Note [CUDA buckets])
 
         Bucket(int index) {
             this.index = index;
@@ -136,20 +148,26 @@ final class Reducer {
             for (Parameter p : params) {
                 total += (int) p.numel();
             }
-            NDArray buf = NDArray.empty(io.torus.tensor.DType.FLOAT32, total);
+            device = params.get(0).grad().device();
+            NDArray buf = NDArray.empty(device, DType.FLOAT32, total);
             int at = 0;
             for (Parameter p : params) {
                 int n = (int) p.numel();
-                buf.narrow(0, at, n).copy_(p.grad().data().reshape(n));
+                NDArray g = p.grad().data();
+                if (!g.device().equals(device)) {
+                    throw new IllegalStateException("DistributedDataParallel: gradients of one process must live on one device, got "
+                            + device + " and " + g.device() + " (parameter of shape " + java.util.Arrays.toString(p.shape()) + ")");
+                }
+                buf.narrow(0, at, n).copy_(g.reshape(n));
                 at += n;
             }
-            flat = Tensor.wrap(buf);
+            flat = Tensor.wrap(device.isCuda() ? buf.to(Device.CPU) : buf); // one staged copy to the host
             work = group.allReduceAsync(flat, ReduceOp.AVG);
         }
 
         void finish() {
             work.await();
-            NDArray avg = flat.data();
+            NDArray avg = device.isCuda() ? flat.data().to(device) : flat.data(); // one staged copy back
             int at = 0;
             for (Parameter p : params) {
                 int n = (int) p.numel();
