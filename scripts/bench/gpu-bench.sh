@@ -32,7 +32,9 @@ mkdir -p "$out"
 echo "== environment" | tee "$out/report.txt"
 { nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || echo "nvidia-smi: not available";
   command -v nvcc >/dev/null && nvcc --version | tail -1 || echo "nvcc: not on PATH (kernels will be compiled by NVRTC)";
-  ls /usr/lib/x86_64-linux-gnu/libcublas.so.12* /usr/local/cuda*/lib64/libcublas.so.12* 2>/dev/null || echo "libcublas.so.12: not found (GEMM runs on Torus's own kernel)";
+  { ldconfig -p 2>/dev/null | grep -E 'libcublas\.so|libnvrtc\.so'; find /usr/local /opt "$("$python" -c 'import site; print(site.getsitepackages()[0])' 2>/dev/null || echo /nonexistent)" \
+      -name 'libcublas.so.1*' 2>/dev/null | head -5; } | sort -u | sed 's/^/found: /';
+  echo "(JCublas needs libcublas.so.12 on the loader path, else GEMM runs on Torus's own kernel; see docs/gpu.md)";
   "$python" -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda)' 2>&1 || true; } | tee -a "$out/report.txt"
 
 if [[ $run_tests == 1 ]]; then
