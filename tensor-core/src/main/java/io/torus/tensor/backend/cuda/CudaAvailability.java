@@ -77,7 +77,43 @@ public final class CudaAvailability {
         }
     }
 
+    /**
+     * JCuda unpacks its JNI libraries into {@code java.io.tmpdir} under fixed names, so workers
+     * starting together on one machine would write the same files at once. Each process unpacks into
+     * its own directory instead ({@code torus-jcuda-<pid>}, removed at exit): {@code java.io.tmpdir}
+     * points there while the probe loads the libraries, and is restored after.
+     */
     private static Status probe() {
+        String tmp = System.getProperty("java.io.tmpdir");
+        java.nio.file.Path own = null;
+        try {
+            own = java.nio.file.Files.createDirectories(java.nio.file.Path.of(tmp, "torus-jcuda-" + ProcessHandle.current().pid()));
+            System.setProperty("java.io.tmpdir", own.toString());
+        } catch (java.io.IOException | RuntimeException e) {
+            own = null; // unpack into the shared directory, as JCuda does by default
+        }
+        try {
+            return probeLibraries();
+        } finally {
+            System.setProperty("java.io.tmpdir", tmp);
+            if (own != null) {
+                deleteOnExit(own);
+            }
+        }
+    }
+
+    /** The unpacked libraries are already loaded (Linux keeps them mapped), so the files can go at exit. */
+    private static void deleteOnExit(java.nio.file.Path dir) {
+        dir.toFile().deleteOnExit(); // registered first, deleted last
+        java.io.File[] files = dir.toFile().listFiles();
+        if (files != null) {
+            for (java.io.File f : files) {
+                f.deleteOnExit();
+            }
+        }
+    }
+
+    private static Status probeLibraries() {
         try {
             JCudaDriver.setExceptionsEnabled(true);
         } catch (Throwable t) {
