@@ -54,26 +54,28 @@ extern "C" __global__ void mask_flags(i64 n, Layout ml, const b8* m, int* flags)
     TORUS_GRID_LOOP(i, n) { flags[i] = m[at(ml, i)] ? 1 : 0; }
 }
 
-// In-place inclusive prefix sum by one block of 1024 threads, tile after tile with a carry:
-// O(n) work, n / 1024 steps. Masks are small next to the arrays they select from.
+// In-place inclusive prefix sum by one block (launched with 1024 threads; any power of two works),
+// tile after tile with a carry: O(n) work, n / blockDim steps. Masks are small next to the arrays
+// they select from.
 extern "C" __global__ void inclusive_scan_i32(i64 n, int* data) {
     __shared__ int tile[1024];
     __shared__ int carry;
+    const int width = blockDim.x;
     if (threadIdx.x == 0) carry = 0;
     __syncthreads();
-    for (i64 start = 0; start < n; start += 1024) {
+    for (i64 start = 0; start < n; start += width) {
         i64 i = start + threadIdx.x;
         tile[threadIdx.x] = i < n ? data[i] : 0;
         __syncthreads();
-        for (int s = 1; s < 1024; s <<= 1) { // Hillis-Steele
-            int v = threadIdx.x >= s ? tile[threadIdx.x - s] : 0;
+        for (int s = 1; s < width; s <<= 1) { // Hillis-Steele
+            int v = (int) threadIdx.x >= s ? tile[threadIdx.x - s] : 0;
             __syncthreads();
             tile[threadIdx.x] += v;
             __syncthreads();
         }
         if (i < n) data[i] = tile[threadIdx.x] + carry;
         __syncthreads();
-        if (threadIdx.x == 0) carry += tile[1023];
+        if (threadIdx.x == 0) carry += tile[width - 1];
         __syncthreads();
     }
 }

@@ -109,6 +109,10 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void copyFromHost(NDArray hostSrc, NDArray dst) {
+        if (hostSrc.numel() == 1) {
+            fillFromHost(hostSrc.to(dst.dtype()), dst);
+            return;
+        }
         NDArray h = hostSrc.to(dst.dtype()).contiguous();
         CudaDevice d = dev(dst);
         int es = CudaTypes.size(dst.dtype());
@@ -137,6 +141,22 @@ public final class CudaBackend implements Backend {
             hostDst.backend().copy(h, hostDst);
         }
         java.lang.ref.Reference.reachabilityFence(s);
+    }
+
+    /**
+     * A single host value (a CPU scalar meeting a device array, NDArray.onDeviceOf) travels as a
+     * kernel argument of a fill, exactly in its dtype: no staging copy, so no wait for the stream.
+     */
+    private void fillFromHost(NDArray h, NDArray dst) {
+        Object v = switch (h.dtype()) {
+            case FLOAT32 -> Float.valueOf(h.storage().floats()[h.storageIndex(0)]);
+            case FLOAT64 -> Double.valueOf(h.storage().doubles()[h.storageIndex(0)]);
+            case INT64 -> Long.valueOf(h.storage().longs()[h.storageIndex(0)]);
+            case INT32 -> Integer.valueOf(h.storage().ints()[h.storageIndex(0)]);
+            case BOOL -> Byte.valueOf((byte) (h.storage().bools()[h.storageIndex(0)] ? 1 : 0));
+        };
+        int[][] l = Layouts.elementwise(dst);
+        dev(dst).launch("elementwise", "fill_" + sfx(dst), dst.numel(), dst.numel(), l[0], ptr(dst), v);
     }
 
     @Override
