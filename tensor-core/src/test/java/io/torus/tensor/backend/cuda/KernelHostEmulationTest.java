@@ -24,8 +24,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * element, block reductions fold serially, barriers vanish) and {@code cuda-host/driver.cpp} runs
  * copy, binary, axpby, reductions, arg-max, log-softmax, gather/scatter-add, the masked prefix
  * sum, im2col + col2im for strided and dilated convolutions, and max/avg pooling forward and
- * backward, each against naive loops. What it cannot show: races between real threads, the GEMM
- * tiles (gemm.cu needs 256 cooperating threads), and the device compiler; the gpu-tagged tests do.
+ * backward, each against naive loops; and the block-cooperative kernels (gemm.cu's tiles, block
+ * reductions, the prefix sum) with one host thread per CUDA thread behind {@code host_threads.h}.
+ * What it cannot show: the device's memory model, warp-level timing, and the device compiler;
+ * the gpu-tagged tests do.
  */
 class KernelHostEmulationTest {
 
@@ -59,6 +61,40 @@ class KernelHostEmulationTest {
         long ok = r.output.lines().filter(l -> l.startsWith("ok ")).count();
         assertTrue(ok >= 27, "checks that ran: " + ok + "\n" + r.output);
         assertTrue(r.output.contains("0 failures"), r.output);
+    }
+
+    /**
+     * The block-cooperative kernels (GEMM tiles, block reductions, arg-max ties, log-softmax, the
+     * prefix sum) with one host thread per CUDA thread and a real barrier for __syncthreads().
+     */
+    @Test
+    void threadedHostBuildOfTheBlockKernels_matchesNaiveLoops(@TempDir Path dir) throws Exception {
+        String gxx = onPath("g++");
+        assumeTrue(gxx != null, "no g++ on the PATH to build the kernels for the host");
+        for (String h : KernelModules.HEADERS) {
+            Files.writeString(dir.resolve(h), KernelModules.resource(KernelModules.SRC_DIR + h));
+        }
+        List<String> compile = new ArrayList<>(List.of(gxx, "-std=c++17", "-O1", "-pthread", "-include", "host_threads.h",
+                "-I" + dir, "-o", dir.resolve("blocks").toString(), "-x", "c++"));
+        for (String f : List.of("gemm", "reduce", "index")) {
+            // shared memory becomes memory shared by the block's threads (see host_threads.h)
+            String src = KernelModules.resource(KernelModules.SRC_DIR + f + ".cu")
+                    .replace("extern __shared__", "extern").replace("__shared__", "static");
+            Files.writeString(dir.resolve(f + ".cu"), src);
+            compile.add(dir.resolve(f + ".cu").toString());
+        }
+        for (String f : List.of("host_threads.h", "driver_threads.cpp")) {
+            try (InputStream in = KernelHostEmulationTest.class.getResourceAsStream("/cuda-host/" + f)) {
+                assertNotNull(in, f);
+                Files.write(dir.resolve(f), in.readAllBytes());
+            }
+        }
+        compile.add(dir.resolve("driver_threads.cpp").toString());
+        Result built = run(compile, dir);
+        assertEquals(0, built.code, "g++ failed:\n" + built.output);
+        Result r = run(List.of(dir.resolve("blocks").toString()), dir);
+        assertEquals(0, r.code, "kernel checks failed:\n" + r.output);
+        assertTrue(r.output.lines().filter(l -> l.startsWith("ok ")).count() >= 9, r.output);
     }
 
     private record Result(int code, String output) {
