@@ -6,8 +6,6 @@ import io.torus.comm.ProcessGroup;
 import io.torus.comm.ReduceOp;
 import io.torus.comm.Work;
 import io.torus.nn.Parameter;
-import io.torus.tensor.DType;
-import io.torus.tensor.Device;
 import io.torus.tensor.NDArray;
 
 import java.util.ArrayList;
@@ -112,7 +110,7 @@ final class Reducer {
         private int readyCount;
         private Tensor flat;
         private Work work;
-        private Device device; // where this bucket's gradients live (Note [CUDA buckets])
+        private io.torus.tensor.Device device; // where this bucket's gradients live (Note [CUDA buckets])
 
         Bucket(int index) {
             this.index = index;
@@ -149,7 +147,7 @@ final class Reducer {
                 total += (int) p.numel();
             }
             device = params.get(0).grad().device();
-            NDArray buf = NDArray.empty(device, DType.FLOAT32, total);
+            NDArray buf = NDArray.empty(device, io.torus.tensor.DType.FLOAT32, total);
             int at = 0;
             for (Parameter p : params) {
                 int n = (int) p.numel();
@@ -161,7 +159,10 @@ final class Reducer {
                 buf.narrow(0, at, n).copy_(g.reshape(n));
                 at += n;
             }
-            flat = Tensor.wrap(device.isCuda() ? buf.to(Device.CPU) : buf); // one staged copy to the host
+            if (device.isCuda()) {
+                buf = buf.to(io.torus.tensor.Device.CPU); // one staged copy to the host
+            }
+            flat = Tensor.wrap(buf);
             work = group.allReduceAsync(flat, ReduceOp.AVG);
         }
 
