@@ -168,7 +168,7 @@ public class Tensor {
     }
 
     public static Tensor zerosLike(Tensor t) {
-        return wrap(NDArray.zeros(t.dtype(), t.shape()));
+        return wrap(NDArray.zeros(t.device(), t.dtype(), t.shape()));
     }
 
     public static Tensor onesLike(Tensor t) {
@@ -176,7 +176,7 @@ public class Tensor {
     }
 
     public static Tensor fullLike(Tensor t, double value) {
-        return wrap(NDArray.full(t.dtype(), value, t.shape()));
+        return wrap(NDArray.zeros(t.device(), t.dtype(), t.shape()).fill_(value));
     }
 
     /**
@@ -419,11 +419,35 @@ public class Tensor {
         return Movement.convert(this, dtype);
     }
 
+    /**
+     * This tensor on {@code device}: itself when it is there, else a copy that stays in the graph
+     * ({@code ToCopyBackward0}, whose backward moves the gradient back). A CUDA device that is not
+     * usable fails at once, saying what is missing (driver, device, kernels).
+     */
     public Tensor to(Device device) {
         if (device.equals(device())) {
             return this;
         }
-        throw new IllegalStateException("to(" + device + "): no backend for " + device + " is available in this build");
+        return Movement.toDevice(this, device);
+    }
+
+    /**
+     * Internal (for {@code Module.to}): moves this leaf's data, and its gradient, to {@code device}
+     * in place, as PyTorch's {@code param.data = param.data.to(device)}, so that the references an
+     * optimizer holds stay valid. Returns this.
+     */
+    public Tensor moveTo_(Device device) {
+        if (!isLeaf()) {
+            throw new IllegalStateException("moveTo_: only leaf tensors can be moved in place (this one was produced by "
+                    + gradFn.name() + ")");
+        }
+        if (!device.equals(device())) {
+            data = data.to(device);
+            if (grad != null) {
+                grad = wrap(grad.data().to(device));
+            }
+        }
+        return this;
     }
 
     public Tensor contiguous() {

@@ -281,7 +281,7 @@ public final class F {
         }
         int classDim = logits.dim() == 1 ? 0 : 1;
         if (logits.dim() == 2 && target.dtype() == DType.INT64 && weight == null && reduction != Reduction.NONE
-                && logits.dtype().isFloatingPoint()) {
+                && logits.dtype().isFloatingPoint() && !logits.device().isCuda()) { // the fused node reads rows on the host
             return Losses.crossEntropy(logits, target, ignoreIndex, reduction == Reduction.MEAN);
         }
         if (!target.dtype().isFloatingPoint()) {

@@ -231,11 +231,17 @@ public abstract class Module {
         return this;
     }
 
+    /**
+     * Moves every parameter and buffer to {@code device} in place (the Parameter objects stay the
+     * same, so an optimizer built before still holds them), as PyTorch's {@code module.to(device)}.
+     * A CUDA device that is not usable fails before anything moves, saying what is missing.
+     */
     public Module to(Device device) {
+        if (device.isCuda()) {
+            io.torus.tensor.NDArray.zeros(device, io.torus.tensor.DType.FLOAT32, 0); // fails here, before any move, if unusable
+        }
         for (Tensor t : stateDict().values()) {
-            if (!t.device().equals(device)) {
-                throw new IllegalStateException("to(" + device + "): no backend for " + device + " in this build");
-            }
+            t.moveTo_(device);
         }
         return this;
     }

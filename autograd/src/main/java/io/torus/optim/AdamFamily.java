@@ -88,11 +88,11 @@ abstract class AdamFamily extends Optimizer {
         NDArray param = p.data();
         if (state.isEmpty()) {
             state.put("step", NDArray.zeros(DType.INT64));
-            state.put("exp_avg", NDArray.zeros(param.dtype(), param.shape()));
-            state.put("exp_avg_sq", NDArray.zeros(param.dtype(), param.shape()));
+            state.put("exp_avg", NDArray.zeros(param.device(), param.dtype(), param.shape()));
+            state.put("exp_avg_sq", NDArray.zeros(param.device(), param.dtype(), param.shape()));
         }
         if (amsgrad) {
-            state.computeIfAbsent("max_exp_avg_sq", k -> NDArray.zeros(param.dtype(), param.shape()));
+            state.computeIfAbsent("max_exp_avg_sq", k -> NDArray.zeros(param.device(), param.dtype(), param.shape()));
         }
         NDArray stepT = state.get("step");
         long t = stepT.getLong(0) + 1;

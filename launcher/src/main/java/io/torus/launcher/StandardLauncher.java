@@ -14,6 +14,7 @@ final class StandardLauncher implements Launcher {
 
     @Override
     public int run(LaunchConfig c) throws Exception {
+        DeviceCheck.requireUsable(c); // --device cuda on a machine without one fails here, before any worker starts
         System.err.printf("torus: job %s (%s), ranks %d..%d of %d on this node, rendezvous %s, job id %s%n",
                 c.job(), c.jobClass(), c.globalRank(0), c.globalRank(c.nprocPerNode() - 1), c.worldSize(),
                 c.rdzvEndpoint(), c.jobId());

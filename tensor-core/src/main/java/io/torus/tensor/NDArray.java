@@ -53,6 +53,25 @@ public final class NDArray {
         return new NDArray(s, shape.clone(), Shape.contiguousStrides(shape), 0);
     }
 
+    /** {@link #empty(DType, int...)} on {@code device}. */
+    public static NDArray empty(Device device, DType dtype, int... shape) {
+        checkShape(shape);
+        Storage s = Backends.forDevice(device).allocateUninitialized(device, dtype, Shape.numel(shape));
+        return new NDArray(s, shape.clone(), Shape.contiguousStrides(shape), 0);
+    }
+
+    /** {@link #zeros(DType, int...)} on {@code device}. */
+    public static NDArray zeros(Device device, DType dtype, int... shape) {
+        checkShape(shape);
+        Storage s = Backends.forDevice(device).allocate(device, dtype, Shape.numel(shape));
+        return new NDArray(s, shape.clone(), Shape.contiguousStrides(shape), 0);
+    }
+
+    /** An uninitialised contiguous array on this array's device (every op's output). */
+    private NDArray emptyHere(DType dtype, int... shape) {
+        return storage.device().type() == Device.Type.CPU ? empty(dtype, shape) : empty(device(), dtype, shape);
+    }
+
     /** A zero-filled contiguous array. */
     public static NDArray zeros(DType dtype, int... shape) {
         checkShape(shape);
@@ -192,6 +211,9 @@ public final class NDArray {
     }
 
     public double getDouble(long flat) {
+        if (!onCpu()) {
+            return element(flat).to(Device.CPU).getDouble(0);
+        }
         int i = storageIndex(flat);
         return switch (dtype()) {
             case FLOAT32 -> storage.floats()[i];
@@ -203,6 +225,9 @@ public final class NDArray {
     }
 
     public long getLong(long flat) {
+        if (!onCpu()) {
+            return element(flat).to(Device.CPU).getLong(0);
+        }
         int i = storageIndex(flat);
         return switch (dtype()) {
             case INT64 -> storage.longs()[i];
@@ -213,6 +238,10 @@ public final class NDArray {
 
     /** Writes one element; does not bump the version (used while building fresh arrays). */
     public void setDouble(long flat, double v) {
+        if (!onCpu()) {
+            backend().fill(element(flat), v);
+            return;
+        }
         int i = storageIndex(flat);
         switch (dtype()) {
             case FLOAT32 -> storage.floats()[i] = (float) v;
@@ -221,6 +250,15 @@ public final class NDArray {
             case INT32 -> storage.ints()[i] = (int) v;
             case BOOL -> storage.bools()[i] = v != 0;
         }
+    }
+
+    private boolean onCpu() {
+        return storage.device().type() == Device.Type.CPU;
+    }
+
+    /** A 0-d view of row-major element {@code flat}. */
+    private NDArray element(long flat) {
+        return new NDArray(storage, new int[0], new int[0], storageIndex(flat));
     }
 
     public double item() {
@@ -232,6 +270,9 @@ public final class NDArray {
     }
 
     public float[] toFloatArray() {
+        if (!onCpu()) {
+            return to(Device.CPU).toFloatArray();
+        }
         NDArray c = to(DType.FLOAT32).contiguous();
         float[] r = Arrays.copyOfRange(c.storage.floats(), c.offset, c.offset + (int) c.numel());
         Reference.reachabilityFence(c); // Note [Storage arrays] in StoragePool
@@ -239,6 +280,9 @@ public final class NDArray {
     }
 
     public double[] toDoubleArray() {
+        if (!onCpu()) {
+            return to(Device.CPU).toDoubleArray();
+        }
         NDArray c = to(DType.FLOAT64).contiguous();
         double[] r = Arrays.copyOfRange(c.storage.doubles(), c.offset, c.offset + (int) c.numel());
         Reference.reachabilityFence(c); // Note [Storage arrays] in StoragePool
@@ -246,6 +290,9 @@ public final class NDArray {
     }
 
     public long[] toLongArray() {
+        if (!onCpu()) {
+            return to(Device.CPU).toLongArray();
+        }
         NDArray c = to(DType.INT64).contiguous();
         long[] r = Arrays.copyOfRange(c.storage.longs(), c.offset, c.offset + (int) c.numel());
         Reference.reachabilityFence(c); // Note [Storage arrays] in StoragePool
@@ -456,7 +503,7 @@ public final class NDArray {
     }
 
     public NDArray copy() {
-        NDArray out = empty(dtype(), shape);
+        NDArray out = emptyHere(dtype(), shape);
         backend().copy(this, out);
         keepAlive(this);
         return out;
@@ -466,15 +513,38 @@ public final class NDArray {
         if (dtype == dtype()) {
             return this;
         }
-        NDArray out = empty(dtype, shape);
+        NDArray out = emptyHere(dtype, shape);
         backend().copy(this, out);
+        keepAlive(this);
+        return out;
+    }
+
+    /**
+     * This array on {@code target}: itself when it is already there, else a contiguous copy made by
+     * the device backend's {@link Backend#copyFromHost} / {@link Backend#copyToHost} (between two
+     * CUDA devices, through the host). Creating an array on a device that is not usable fails at
+     * once with what is missing (for CUDA: JCuda's natives, the driver, a device).
+     */
+    public NDArray to(Device target) {
+        if (target.equals(device())) {
+            return this;
+        }
+        NDArray out = empty(target, dtype(), shape);
+        if (onCpu()) {
+            out.backend().copyFromHost(this, out);
+        } else if (target.type() == Device.Type.CPU) {
+            backend().copyToHost(this, out);
+        } else {
+            NDArray host = to(Device.CPU);
+            out.backend().copyFromHost(host, out);
+        }
         keepAlive(this);
         return out;
     }
 
     /** Copies {@code src} (broadcast to this shape) into this array in place. */
     public NDArray copy_(NDArray src) {
-        NDArray from = src.expand(shape);
+        NDArray from = (src.device().equals(device()) ? src : src.to(device())).expand(shape);
         backend().copy(from, this);
         keepAlive(from);
         storage.bumpVersion();
@@ -519,7 +589,7 @@ public final class NDArray {
         DType dt = dtype().isFloatingPoint() || op == UnaryOp.NEG || op == UnaryOp.ABS || op == UnaryOp.RELU
                 || op == UnaryOp.SIGN ? dtype() : DType.FLOAT32;
         NDArray x = to(dt);
-        NDArray out = empty(dt, shape);
+        NDArray out = emptyHere(dt, shape);
         backend().unary(op, x, out);
         keepAlive(x);
         return out;
@@ -531,9 +601,15 @@ public final class NDArray {
      */
     public NDArray binary(BinaryOp op, NDArray other) {
         String name = op.name().toLowerCase(Locale.ROOT);
+        if (!other.device().equals(device())) {
+            if (onCpu() && numel() == 1) {
+                return to(other.device()).binary(op, other); // a CPU scalar meets a device array
+            }
+            other = onDeviceOf(this, other, name);
+        }
         int[] s = Shape.broadcast(shape, other.shape, name);
         DType common = computeType(op, TypePromotion.resultType(this, other), other, name);
-        NDArray out = empty(op.isComparison() ? DType.BOOL : common, s);
+        NDArray out = emptyHere(op.isComparison() ? DType.BOOL : common, s);
         NDArray a = to(common).expand(s);
         NDArray b = other.to(common).expand(s);
         backend().binary(op, a, b, out);
@@ -553,6 +629,7 @@ public final class NDArray {
      */
     public NDArray binary_(BinaryOp op, NDArray other) {
         String name = op.name().toLowerCase(Locale.ROOT) + "_";
+        other = onDeviceOf(this, other, name);
         if (op.isComparison()) {
             throw new IllegalArgumentException(name + ": comparisons cannot be written in place");
         }
@@ -597,11 +674,26 @@ public final class NDArray {
             throw new IllegalArgumentException("axpby_: output with shape " + Shape.str(shape)
                     + " doesn't match the broadcast shape " + Shape.str(s));
         }
-        NDArray b = other.to(dtype()).expand(shape);
+        NDArray b = onDeviceOf(this, other, "axpby_").to(dtype()).expand(shape);
         backend().axpby(alpha, this, beta, b, this);
         keepAlive(b);
         storage.bumpVersion();
         return this;
+    }
+
+    /**
+     * {@code x} on {@code anchor}'s device: itself when it is there, a copy when it is a single CPU
+     * element (a scalar, as PyTorch lets CPU scalars meet CUDA tensors); anything else is an error.
+     */
+    static NDArray onDeviceOf(NDArray anchor, NDArray x, String op) {
+        if (x.device().equals(anchor.device())) {
+            return x;
+        }
+        if (x.onCpu() && x.numel() == 1) {
+            return x.to(anchor.device());
+        }
+        throw new IllegalArgumentException(op + ": expected all operands on one device, got " + anchor.device() + " "
+                + Shape.str(anchor.shape) + " and " + x.device() + " " + Shape.str(x.shape));
     }
 
     /** A 0-d array holding {@code v} in the dtype a binary op between this array and the scalar {@code v} computes in. */
@@ -647,10 +739,10 @@ public final class NDArray {
         }
         int[] s = Shape.broadcast(Shape.broadcast(cond.shape, a.shape, "where"), b.shape, "where");
         DType dt = TypePromotion.resultType(a, b);
-        NDArray out = empty(dt, s);
-        NDArray c = cond.expand(s);
+        NDArray out = a.emptyHere(dt, s);
+        NDArray c = onDeviceOf(a, cond, "where").expand(s);
         NDArray x = a.to(dt).expand(s);
-        NDArray y = b.to(dt).expand(s);
+        NDArray y = onDeviceOf(a, b, "where").to(dt).expand(s);
         out.backend().where(c, x, y, out);
         keepAlive(c, x, y);
         return out;
@@ -693,7 +785,7 @@ public final class NDArray {
             }
         }
         DType dt = op == ReduceOp.SUM && !dtype().isFloatingPoint() ? DType.INT64 : dtype();
-        NDArray out = empty(dt, kept);
+        NDArray out = emptyHere(dt, kept);
         NDArray x = to(dt);
         backend().reduce(op, x, flags, out);
         keepAlive(x);
@@ -735,7 +827,7 @@ public final class NDArray {
         if (kept.length > 0) {
             kept[d] = 1;
         }
-        NDArray out = empty(DType.INT64, kept);
+        NDArray out = emptyHere(DType.INT64, kept);
         backend().argReduce(max, this, d, out);
         keepAlive(this);
         if (keepDim || shape.length == 0) {
@@ -754,6 +846,7 @@ public final class NDArray {
             throw new IllegalArgumentException("matmul: both arguments need at least 1 dimension, got shapes "
                     + Shape.str(shape) + " and " + Shape.str(other.shape));
         }
+        other = onDeviceOf(this, other, "matmul");
         NDArray a = dim() == 1 ? unsqueeze(0) : this;
         NDArray b = other.dim() == 1 ? other.unsqueeze(1) : other;
         int m = a.shape[a.dim() - 2];
@@ -771,7 +864,7 @@ public final class NDArray {
         DType dt = DType.promote(dtype(), other.dtype());
         NDArray a3 = batchView(a.to(dt).expand(concat(batch, m, k)), nb);
         NDArray b3 = batchView(b.to(dt).expand(concat(batch, k, n)), nb);
-        NDArray out = empty(dt, nb, m, n);
+        NDArray out = emptyHere(dt, nb, m, n);
         backend().matmul(a3, b3, out);
         keepAlive(a3, b3);
         int[] outShape = concat(batch, m, n);
@@ -824,7 +917,7 @@ public final class NDArray {
     public NDArray logSoftmax(int dim) {
         int d = Shape.normalizeDim(dim, shape.length, "logSoftmax");
         DType dt = dtype().isFloatingPoint() ? dtype() : DType.FLOAT32;
-        NDArray out = empty(dt, shape);
+        NDArray out = emptyHere(dt, shape);
         NDArray x = to(dt);
         backend().logSoftmax(x, d, out);
         keepAlive(x);
@@ -841,10 +934,11 @@ public final class NDArray {
     /** {@code out[i][j] = this[i][index[i][j]]} along {@code dim} (PyTorch's gather); out has index's shape. */
     public NDArray gather(int dim, NDArray index) {
         int d = Shape.normalizeDim(dim, shape.length, "gather");
+        index = onDeviceOf(this, index, "gather");
         checkIndex(index, "gather");
         checkScatterShapes("gather", d, index, this, null);
         checkIndexRange(index, d, size0(d), "gather");
-        NDArray out = empty(dtype(), index.shape);
+        NDArray out = emptyHere(dtype(), index.shape);
         backend().gather(this, d, index, out);
         keepAlive(this, index);
         return out;
@@ -853,6 +947,8 @@ public final class NDArray {
     /** Adds {@code src} into this array at {@code index} along {@code dim}, in place (PyTorch's scatter_add_). */
     public NDArray scatterAdd_(int dim, NDArray index, NDArray src) {
         int d = Shape.normalizeDim(dim, shape.length, "scatterAdd");
+        index = onDeviceOf(this, index, "scatterAdd");
+        src = onDeviceOf(this, src, "scatterAdd");
         checkIndex(index, "scatterAdd");
         checkScatterShapes("scatterAdd", d, index, this, src);
         checkIndexRange(index, d, size0(d), "scatterAdd");
@@ -867,6 +963,7 @@ public final class NDArray {
     public NDArray indexSelect(int dim, NDArray index) {
         requireDims("indexSelect");
         int d = Shape.normalizeDim(dim, shape.length, "indexSelect");
+        index = onDeviceOf(this, index, "indexSelect");
         checkIndex(index, "indexSelect");
         if (index.dim() > 1) {
             throw new IllegalArgumentException("indexSelect: index must be 0-D or 1-D, got shape " + Shape.str(index.shape));
@@ -874,7 +971,7 @@ public final class NDArray {
         checkIndexRange(index, d, shape[d], "indexSelect");
         int[] s = shape.clone();
         s[d] = (int) index.numel();
-        NDArray out = empty(dtype(), s);
+        NDArray out = emptyHere(dtype(), s);
         NDArray idx = alongDim(index, d, s);
         backend().gather(this, d, idx, out);
         keepAlive(this, idx);
@@ -885,6 +982,8 @@ public final class NDArray {
     public NDArray indexAdd_(int dim, NDArray index, NDArray src) {
         requireDims("indexAdd");
         int d = Shape.normalizeDim(dim, shape.length, "indexAdd");
+        index = onDeviceOf(this, index, "indexAdd");
+        src = onDeviceOf(this, src, "indexAdd");
         checkIndex(index, "indexAdd");
         if (index.dim() > 1) {
             throw new IllegalArgumentException("indexAdd: index must be 0-D or 1-D, got shape " + Shape.str(index.shape));
@@ -906,10 +1005,11 @@ public final class NDArray {
 
     /** The elements at which {@code mask} (BOOL, broadcast with this array) is true, as a new 1-D array. */
     public NDArray maskedSelect(NDArray mask) {
+        mask = onDeviceOf(this, mask, "maskedSelect");
         checkMask(mask, "maskedSelect");
         int[] s = Shape.broadcast(shape, mask.shape, "maskedSelect");
         NDArray m = mask.expand(s);
-        NDArray out = empty(dtype(), (int) m.sum().item());
+        NDArray out = emptyHere(dtype(), (int) m.sum().item());
         NDArray x = expand(s);
         backend().maskedSelect(x, m, out);
         keepAlive(x, m);
@@ -921,6 +1021,8 @@ public final class NDArray {
      * which {@code mask}, broadcast to this shape, is true, in place (PyTorch's masked_scatter_).
      */
     public NDArray maskedScatter_(NDArray mask, NDArray src) {
+        mask = onDeviceOf(this, mask, "maskedScatter");
+        src = onDeviceOf(this, src, "maskedScatter");
         checkMask(mask, "maskedScatter");
         NDArray m = mask.expand(shape);
         long count = (long) m.sum().item();
@@ -1007,7 +1109,7 @@ public final class NDArray {
         }
         checkConvOperands("conv2d", this, weight, bias);
         int[] outShape = p.outputShape(shape, weight.shape, bias == null ? null : bias.shape);
-        NDArray out = empty(dtype(), outShape);
+        NDArray out = emptyHere(dtype(), outShape);
         backend().conv2d(this, weight, bias, p, out);
         keepAlive(this, weight, bias);
         return out;
@@ -1033,13 +1135,13 @@ public final class NDArray {
         NDArray gradWeight = null;
         NDArray gradBias = null;
         if (needInput) {
-            gradInput = empty(dtype(), input.shape);
+            gradInput = emptyHere(dtype(), input.shape);
             backend().conv2dBackwardInput(this, weight, p, gradInput);
             keepAlive(this, weight);
         }
         if (needWeight) {
-            gradWeight = empty(dtype(), weight.shape);
-            gradBias = needBias ? empty(dtype(), weight.shape[0]) : null;
+            gradWeight = emptyHere(dtype(), weight.shape);
+            gradBias = needBias ? emptyHere(dtype(), weight.shape[0]) : null;
             backend().conv2dBackwardWeight(this, input, p, gradWeight, gradBias);
             keepAlive(this, input);
         } else if (needBias) {
@@ -1065,8 +1167,8 @@ public final class NDArray {
         }
         checkConvOperands("maxPool2d", this);
         int[] outShape = p.outputShape("maxPool2d", shape);
-        NDArray out = empty(dtype(), outShape);
-        NDArray indices = empty(DType.INT64, outShape);
+        NDArray out = emptyHere(dtype(), outShape);
+        NDArray indices = emptyHere(DType.INT64, outShape);
         backend().maxPool2d(this, p, out, indices);
         keepAlive(this);
         return new NDArray[] {out, indices};
@@ -1084,7 +1186,7 @@ public final class NDArray {
                     + indices.dtype() + Shape.str(indices.shape) + " must both have the output shape " + Shape.str(outShape)
                     + " (indices INT64)");
         }
-        NDArray gradInput = empty(dtype(), inputShape);
+        NDArray gradInput = emptyHere(dtype(), inputShape);
         backend().maxPool2dBackward(this, indices, p, gradInput);
         keepAlive(this, indices);
         return gradInput;
@@ -1100,7 +1202,7 @@ public final class NDArray {
             return unsqueeze(0).avgPool2d(p).squeeze(0);
         }
         checkConvOperands("avgPool2d", this);
-        NDArray out = empty(dtype(), p.outputShape("avgPool2d", shape));
+        NDArray out = emptyHere(dtype(), p.outputShape("avgPool2d", shape));
         backend().avgPool2d(this, p, out);
         keepAlive(this);
         return out;
@@ -1117,7 +1219,7 @@ public final class NDArray {
             throw new IllegalArgumentException("avgPool2dBackward: gradient " + Shape.str(shape) + " does not match the output shape "
                     + Shape.str(outShape) + " of input " + Shape.str(inputShape));
         }
-        NDArray gradInput = empty(dtype(), inputShape);
+        NDArray gradInput = emptyHere(dtype(), inputShape);
         backend().avgPool2dBackward(this, p, gradInput);
         keepAlive(this);
         return gradInput;

@@ -5,7 +5,9 @@ import java.util.Arrays;
 /**
  * A flat block of elements of one dtype, shared by every view of it, with the version counter
  * that autograd reads to detect in-place writes to saved tensors (PyTorch's variable_version).
- * On the CPU the block is a Java array: float[], double[], long[], int[] or boolean[].
+ * On the CPU the block is a Java array: float[], double[], long[], int[] or boolean[]. On another
+ * device it is that device backend's handle to its memory ({@link #onDevice}); such a storage has
+ * no array, and only its backend reads it.
  */
 public final class Storage {
     private final DType dtype;
@@ -90,6 +92,34 @@ public final class Storage {
         }
     }
 
+    /**
+     * A storage of {@code size} elements held by a device backend: {@code handle} is the backend's
+     * own object for the memory (for CUDA, a device buffer from its caching allocator), which the
+     * backend reads back through {@link #deviceHandle()}.
+     */
+    public static Storage onDevice(DType dtype, Device device, Object handle, int size) {
+        if (device.type() == Device.Type.CPU) {
+            throw new IllegalArgumentException("onDevice: " + device + " is the CPU; CPU storages hold Java arrays");
+        }
+        return new Storage(dtype, device, handle, size, false);
+    }
+
+    /** The device backend's handle to this storage's memory (see {@link #onDevice}); CPU storages have none. */
+    public Object deviceHandle() {
+        if (device.type() == Device.Type.CPU) {
+            throw new IllegalStateException("deviceHandle: a " + dtype + " storage on the CPU holds a Java array, not a device buffer");
+        }
+        return data;
+    }
+
+    private Object host() {
+        if (device.type() != Device.Type.CPU) {
+            throw new IllegalStateException("a " + dtype + " storage of " + size + " elements on " + device
+                    + " has no Java array: copy it to the CPU first (to(Device.CPU))");
+        }
+        return data;
+    }
+
     /** Whether this storage reuses the array of a collected one (its initial contents were arbitrary). */
     public boolean recycled() {
         return recycled;
@@ -127,29 +157,29 @@ public final class Storage {
         return size;
     }
 
-    /** The backing Java array (CPU only). */
+    /** The backing Java array (CPU only; a device storage throws, naming its device). */
     public Object array() {
-        return data;
+        return host();
     }
 
     public float[] floats() {
-        return (float[]) data;
+        return (float[]) host();
     }
 
     public double[] doubles() {
-        return (double[]) data;
+        return (double[]) host();
     }
 
     public long[] longs() {
-        return (long[]) data;
+        return (long[]) host();
     }
 
     public int[] ints() {
-        return (int[]) data;
+        return (int[]) host();
     }
 
     public boolean[] bools() {
-        return (boolean[]) data;
+        return (boolean[]) host();
     }
 
     public int version() {

@@ -100,7 +100,7 @@ public final class Indexing {
     }
 
     private static Tensor zeros(Tensor like, int[] shape) {
-        return Tensor.wrap(NDArray.zeros(like.dtype(), shape));
+        return Tensor.wrap(NDArray.zeros(like.device(), like.dtype(), shape));
     }
 
     static final class IndexSelectBackward0 extends Node {
@@ -208,7 +208,7 @@ public final class Indexing {
                 Tensor picked = maskedSelect(g[0], mask.unpack());
                 long unused = Shape.numel(sourceShape) - picked.numel();
                 if (unused > 0) { // source elements past the mask's count receive no gradient
-                    picked = Joining.cat(0, picked, Tensor.wrap(NDArray.zeros(picked.dtype(), (int) unused)));
+                    picked = Joining.cat(0, picked, Tensor.wrap(NDArray.zeros(picked.device(), picked.dtype(), (int) unused)));
                 }
                 source = toInput(picked.reshape(sourceShape), sourceShape, sourceDtype);
             }

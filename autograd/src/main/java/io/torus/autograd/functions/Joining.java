@@ -37,7 +37,7 @@ public final class Joining {
         }
         int[] outShape = first.clone();
         outShape[d] = total;
-        NDArray out = NDArray.empty(dt, outShape);
+        NDArray out = NDArray.empty(tensors[0].device(), dt, outShape);
         int at = 0;
         for (int i = 0; i < tensors.length; i++) {
             out.narrow(d, at, sizes[i]).copy_(tensors[i].data());

@@ -135,8 +135,8 @@ public final class Losses {
         }
         int[] idxShape = input.shape().clone();
         idxShape[classDim] = 1;
-        Tensor index = Tensor.wrap(NDArray.of(safe, idxShape));
-        Tensor weights = Tensor.wrap(NDArray.of(perTarget, target.shape()).to(input.dtype()));
+        Tensor index = Tensor.wrap(NDArray.of(safe, idxShape).to(input.device()));
+        Tensor weights = Tensor.wrap(NDArray.of(perTarget, target.shape()).to(input.dtype()).to(input.device()));
         return input.gather(classDim, index).squeeze(classDim).mul(weights).neg(); // neg last: ignored targets give +0
     }
 

@@ -105,7 +105,7 @@ public final class Movement {
     private static Tensor zerosAlong(Tensor g, int[] shape, int dim, int size) {
         int[] s = shape.clone();
         s[dim] = size;
-        return Tensor.wrap(NDArray.zeros(g.dtype(), s));
+        return Tensor.wrap(NDArray.zeros(g.device(), g.dtype(), s));
     }
 
     static final class SliceBackward0 extends Node {
@@ -213,16 +213,30 @@ public final class Movement {
         return Graph.record(n, out, x);
     }
 
+    /** {@code x} copied to {@code device}; the gradient goes back to x's device (PyTorch's ToCopyBackward0). */
+    public static Tensor toDevice(Tensor x, io.torus.tensor.Device device) {
+        NDArray out = x.data().to(device);
+        Node n = Graph.needsGrad(x) ? new ToCopyBackward0(x.dtype(), x.device()) : null;
+        return Graph.record(n, out, x);
+    }
+
     static final class ToCopyBackward0 extends Node {
         private final io.torus.tensor.DType dtype;
+        private final io.torus.tensor.Device device; // null: same device
 
         ToCopyBackward0(io.torus.tensor.DType dtype) {
+            this(dtype, null);
+        }
+
+        ToCopyBackward0(io.torus.tensor.DType dtype, io.torus.tensor.Device device) {
             this.dtype = dtype;
+            this.device = device;
         }
 
         @Override
         protected Tensor[] backward(Tensor[] g) {
-            return new Tensor[] {g[0].to(dtype)};
+            Tensor r = device == null ? g[0] : g[0].to(device);
+            return new Tensor[] {r.to(dtype)};
         }
     }
 

@@ -133,7 +133,7 @@ public final class Reductions {
                 return new Tensor[] {g[0]};
             }
             Tensor spread = keepDim ? g[0] : g[0].unsqueeze(dim);
-            Tensor zeros = Tensor.wrap(NDArray.zeros(g[0].dtype(), shape));
+            Tensor zeros = Tensor.wrap(NDArray.zeros(g[0].device(), g[0].dtype(), shape));
             return new Tensor[] {Indexing.scatterAdd(zeros, dim, index, spread)};
         }
     }

@@ -7,6 +7,8 @@ import io.torus.comm.ReduceOp;
 import io.torus.comm.Work;
 import io.torus.comm.trace.Timeline;
 import io.torus.nn.Parameter;
+import io.torus.tensor.DType;
+import io.torus.tensor.Device;
 import io.torus.tensor.NDArray;
 
 import java.util.ArrayList;
@@ -32,6 +34,15 @@ import java.util.Map;
  * fresh one per step was a megabyte of garbage per step for a small MLP). The copy back cannot
  * be skipped by handing out views of the buffer as gradients: the optimiser's zeroGrad drops
  * gradients, and a view a user kept would change under them at the next step.
+ *
+ * <p>Note [CUDA buckets]. The ring runs over Netty on the host, so gradients on a GPU are staged:
+ * the bucket's gradients are first gathered into one flat array on their device (device-to-device
+ * copies, queued on the device's stream), that array crosses to the host in one copy through the
+ * backend's pinned staging buffer, the host array is all-reduced asynchronously, and at the end
+ * the averages cross back in one copy and are scattered into the gradients on the device. One
+ * transfer each way per bucket instead of one per parameter; the device-to-host copy runs in the
+ * gradient hook, so backward of the earlier layers waits for it, while the all-reduce itself
+ * overlaps the rest of backward as on the CPU.
  */
 final class Reducer {
     private final ProcessGroup group;
@@ -128,6 +139,7 @@ final class Reducer {
         private int readyCount;
         private Tensor flat;
         private Work work;
+        private NDArray gather; // the bucket's gradients, flat, on their device (Note [CUDA buckets])
 
         Bucket(int index) {
             this.index = index;
@@ -159,19 +171,29 @@ final class Reducer {
         }
 
         void launch(ProcessGroup group) {
-            if (flat == null) {
+            Device device = params.get(0).grad().device();
+            if (gather == null || !gather.device().equals(device)) {
                 int total = 0;
                 for (Parameter p : params) {
                     total += (int) p.numel();
                 }
-                flat = Tensor.wrap(NDArray.empty(io.torus.tensor.DType.FLOAT32, total));
+                gather = NDArray.empty(device, DType.FLOAT32, total);
+                flat = device.isCuda() ? null : Tensor.wrap(gather);
             }
-            NDArray buf = flat.data();
             int at = 0;
             for (Parameter p : params) {
                 int n = (int) p.numel();
-                buf.narrow(0, at, n).copy_(p.grad().data().reshape(n));
+                NDArray g = p.grad().data();
+                if (!g.device().equals(device)) {
+                    throw new IllegalStateException("DistributedDataParallel: gradients of one process must live on one "
+                            + "device, got " + device + " and " + g.device() + " (parameter of shape "
+                            + java.util.Arrays.toString(p.shape()) + ")");
+                }
+                gather.narrow(0, at, n).copy_(g.reshape(n));
                 at += n;
+            }
+            if (device.isCuda()) {
+                flat = Tensor.wrap(gather.to(Device.CPU)); // Note [CUDA buckets]: one staged copy to the host
             }
             try (Timeline.Scope label = Timeline.label("allReduce bucket " + index)) {
                 work = group.allReduceAsync(flat, ReduceOp.AVG);
@@ -180,7 +202,7 @@ final class Reducer {
 
         void finish() {
             work.await();
-            NDArray avg = flat.data();
+            NDArray avg = gather.device().isCuda() ? flat.data().to(gather.device()) : flat.data(); // one copy back
             int at = 0;
             for (Parameter p : params) {
                 int n = (int) p.numel();

@@ -207,4 +207,39 @@ class DistributedDataParallelTest {
             }
         });
     }
+
+    @org.junit.jupiter.api.Tag("gpu")
+    @Test
+    void backward_cudaGradientsAreStagedThroughTheHostAndAveraged() {
+        io.torus.tensor.backend.cuda.CudaAvailability.Status st = io.torus.tensor.backend.cuda.CudaAvailability.status();
+        org.junit.jupiter.api.Assumptions.assumeTrue(st.available(), st.message());
+        io.torus.tensor.Device gpu = io.torus.tensor.Device.cuda(0);
+        assertTimeoutPreemptively(Duration.ofSeconds(120), () -> {
+            List<List<float[]>> cpu = onRanks((rank, pg) -> {
+                Module local = model(rank);
+                DistributedDataParallel ddp = new DistributedDataParallel(local, pg, 64);
+                F.crossEntropy(ddp.forward(inputs(rank)), targets(rank)).backward();
+                List<float[]> g = new ArrayList<>();
+                local.parameters().forEach(p -> g.add(p.grad().toFloatArray()));
+                return g;
+            });
+            List<List<float[]>> cuda = onRanks((rank, pg) -> {
+                Module local = model(rank);
+                local.to(gpu); // every rank thread on the one GPU of the test machine
+                DistributedDataParallel ddp = new DistributedDataParallel(local, pg, 64);
+                F.crossEntropy(ddp.forward(inputs(rank).to(gpu)), targets(rank).to(gpu)).backward();
+                List<float[]> g = new ArrayList<>();
+                local.parameters().forEach(p -> {
+                    assertEquals(gpu, p.grad().device(), "the averaged gradient stays on the GPU");
+                    g.add(p.grad().toFloatArray());
+                });
+                return g;
+            });
+            for (int r = 0; r < WORLD; r++) {
+                for (int i = 0; i < cpu.get(r).size(); i++) {
+                    assertArrayEquals(cpu.get(r).get(i), cuda.get(r).get(i), 1e-5f, "rank " + r + " parameter " + i);
+                }
+            }
+        });
+    }
 }

@@ -33,6 +33,19 @@ public interface Backend {
         return allocate(dtype, size);
     }
 
+    /**
+     * A zero-filled storage on {@code device}, one of this backend's devices (a CUDA backend serves
+     * every {@code cuda:N}); the CPU has one device and ignores it.
+     */
+    default Storage allocate(Device device, DType dtype, long size) {
+        return allocate(dtype, size);
+    }
+
+    /** {@link #allocateUninitialized(DType, long)} on {@code device}; see {@link #allocate(Device, DType, long)}. */
+    default Storage allocateUninitialized(Device device, DType dtype, long size) {
+        return allocateUninitialized(dtype, size);
+    }
+
     /** Copies (and converts) {@code src} into {@code dst} of the same shape. */
     void copy(NDArray src, NDArray dst);
 
