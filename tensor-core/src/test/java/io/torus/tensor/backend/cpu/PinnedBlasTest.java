@@ -44,6 +44,7 @@ class PinnedBlasTest {
         assumeTrue(OpenBlas.available(), "native OpenBLAS not available");
         assumeTrue(!"false".equals(System.getProperty(PinnedBlas.SETTING)), "pinned BLAS turned off for this run");
         assumeTrue(buildable(), "no C compiler or JNI headers here: the build skips the library");
+        assumeTrue(!Boolean.getBoolean("torus.native.skip"), "the build was told to skip the library (-Dtorus.native.skip=true)");
         assertNotNull(PinnedBlas.class.getClassLoader().getResource(PinnedBlas.resource()),
                 PinnedBlas.resource() + " missing from the class path although this machine can build it");
         PinnedBlas.State s = PinnedBlas.state();
