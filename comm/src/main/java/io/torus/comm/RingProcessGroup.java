@@ -12,6 +12,7 @@ import io.torus.tensor.Storage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -84,6 +85,7 @@ final class RingProcessGroup implements ProcessGroup {
             Staged staged = Staged.of(tensor.data());
             collectives.allReduce(staged.array(), staged.offset(), n, op);
             staged.commit();
+            Reference.reachabilityFence(staged); // Note [Storage arrays] in tensor-core's StoragePool
         });
     }
 
@@ -99,6 +101,7 @@ final class RingProcessGroup implements ProcessGroup {
             if (rank() != root) {
                 staged.commit();
             }
+            Reference.reachabilityFence(staged);
         }).await();
     }
 
@@ -115,6 +118,8 @@ final class RingProcessGroup implements ProcessGroup {
         submit("allGather", () -> {
             Staged staged = Staged.of(tensor.data());
             collectives.allGather(staged.array(), staged.offset(), n, all.array(), 0);
+            Reference.reachabilityFence(staged);
+            Reference.reachabilityFence(all);
         }).await();
         int[] shape = tensor.shape();
         List<Tensor> out = new ArrayList<>(worldSize());
@@ -137,6 +142,8 @@ final class RingProcessGroup implements ProcessGroup {
             NDArray work = input.data().copy();
             collectives.reduceScatter(work.storage().array(), 0, n, op);
             System.arraycopy(work.storage().array(), plan.offset(rank()), out.storage().array(), 0, plan.length(rank()));
+            Reference.reachabilityFence(work);
+            Reference.reachabilityFence(out);
         }).await();
         return Tensor.wrap(out);
     }
