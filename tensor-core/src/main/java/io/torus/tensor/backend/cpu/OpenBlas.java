@@ -18,6 +18,10 @@ import java.nio.FloatBuffer;
  * an {@code OPENBLAS_CORETYPE} this CPU cannot run: see {@link BlasCoreType}) {@link #available()}
  * is false, a single warning names the cause, and callers use the Java kernels instead.
  *
+ * <p>Where {@link PinnedBlas} is available (our JNI library, built with tensor-core when a C
+ * compiler and the JDK's headers are there) the products run on the Java arrays themselves
+ * (Note [Pinned operands]); everything below describes the fallback that copies them.
+ *
  * <p>Note [Staged operands]: Torus keeps tensors in Java arrays, and handing a {@code float[]}
  * (or a heap buffer wrapping one) to a JavaCPP function makes JNI copy every array in and out
  * again, all three of them, into freshly allocated memory, on every call. Instead each thread owns
