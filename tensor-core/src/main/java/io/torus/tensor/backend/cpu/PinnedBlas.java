@@ -25,7 +25,8 @@ import java.nio.file.StandardCopyOption;
  * <ul>
  *   <li>While a thread is inside the region the collector cannot move objects: G1 (JDK 17) delays
  *       a collection that another thread needs until the region ends. So one critical region is
- *       kept to about {@link #MAX_FLOP_PER_CALL} floating-point operations (a few milliseconds):
+ *       kept to about {@link #MAX_FLOP_PER_CALL} floating-point operations (tens of milliseconds
+ *       at most; the products of an MLP or LeNet step take well under one):
  *       {@link #gemm} splits a bigger product into batches and row panels of C, each its own call.
  *       Inside a region the C code makes no JNI call and allocates nothing.</li>
  *   <li>The C code trusts its arguments, so every offset, stride and leading dimension is
@@ -46,10 +47,15 @@ final class PinnedBlas {
     static final String SETTING = "torus.blas.pinned";
     /** The library's interface version; a library from an older build reports another one and is not used. */
     static final int VERSION = 1;
-    /** About this many FLOPs (a few ms at 150-200 GFLOP/s) run in one critical region at most. */
-    static final long MAX_FLOP_PER_CALL = 1L << 30;
+    /**
+     * About this many FLOPs (some 50 ms at 150-200 GFLOP/s) run in one critical region at most.
+     * Splitting is not free: OpenBLAS packs all of B again for every row panel of C. Measured at
+     * n = 2048 (CPU time, into an existing output, against the direct off-heap call): 8 panels of
+     * 256 rows 0.75x, 2 panels 0.95x or better; at n = 1024 2 panels 0.945x, one call 0.98-0.99x.
+     */
+    static final long MAX_FLOP_PER_CALL = 1L << 33;
     /** Row panels are at least this tall, so that splitting never makes OpenBLAS repack B too often. */
-    static final int MIN_PANEL_ROWS = 256;
+    static final int MIN_PANEL_ROWS = 512;
     static final int NO_TRANS = 111;
     static final int TRANS = 112;
 
@@ -193,7 +199,7 @@ final class PinnedBlas {
             }
             return;
         }
-        int group = (int) Math.max(1, MAX_FLOP_PER_CALL / Math.max(1, flopPerBatch));
+        int group = (int) Math.min(batch, Math.max(1, MAX_FLOP_PER_CALL / Math.max(1, flopPerBatch)));
         for (int i = 0; i < batch; i += group) {
             int nb = Math.min(group, batch - i);
             call(nb, m, n, k, a, a.offset() + i * a.batchStride(), b, b.offset() + i * b.batchStride(), beta, c,

@@ -117,11 +117,12 @@ class PinnedBlasTest {
 
     @Test
     void matmul_productSplitIntoPanels_sameBitsAsStaged() {
-        // 2 * 1100 * 1000 * 1000 FLOP > MAX_FLOP_PER_CALL: row panels of C, each its own critical region
-        NDArray a = NDArray.uniform(GEN, -1, 1, DType.FLOAT32, 1100, 1000);
-        NDArray at = NDArray.uniform(GEN, -1, 1, DType.FLOAT32, 1000, 1100).transpose(0, 1);
-        NDArray b = NDArray.uniform(GEN, -1, 1, DType.FLOAT32, 1000, 1000);
-        assertTrue(2L * 1100 * 1000 * 1000 > PinnedBlas.MAX_FLOP_PER_CALL);
+        // 2 * 1100 * 2000 * 2000 FLOP > MAX_FLOP_PER_CALL: row panels of C, each its own critical region
+        NDArray a = NDArray.uniform(GEN, -1, 1, DType.FLOAT32, 1100, 2000);
+        NDArray at = NDArray.uniform(GEN, -1, 1, DType.FLOAT32, 2000, 1100).transpose(0, 1);
+        NDArray b = NDArray.uniform(GEN, -1, 1, DType.FLOAT32, 2000, 2000);
+        assertTrue(2L * 1100 * 2000 * 2000 > PinnedBlas.MAX_FLOP_PER_CALL);
+        assertTrue(1100 > PinnedBlas.MIN_PANEL_ROWS);
         assertSameAsStaged(() -> new NDArray[] {a.matmul(b), at.matmul(b)}, "panels");
         // many small batches: grouped into calls
         NDArray xs = NDArray.uniform(GEN, -1, 1, DType.FLOAT64, 300, 40, 50);
