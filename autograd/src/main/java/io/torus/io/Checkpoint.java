@@ -7,6 +7,7 @@ import io.torus.tensor.Shape;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -386,6 +387,7 @@ public final class Checkpoint {
                 }
             }
         }
+        Reference.reachabilityFence(a); // Note [Storage arrays] in tensor-core's StoragePool
         return buf;
     }
 

@@ -13,6 +13,7 @@ import io.torus.tensor.Storage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -96,6 +97,7 @@ final class RingProcessGroup implements ProcessGroup {
             Staged staged = Staged.of(tensor.data());
             collectives.allReduce(staged.array(), staged.offset(), n, op);
             staged.commit();
+            Reference.reachabilityFence(staged); // Note [Storage arrays] in tensor-core's StoragePool
         });
     }
 
@@ -111,6 +113,7 @@ final class RingProcessGroup implements ProcessGroup {
             if (rank() != root) {
                 staged.commit();
             }
+            Reference.reachabilityFence(staged);
         }).await();
     }
 
@@ -127,6 +130,8 @@ final class RingProcessGroup implements ProcessGroup {
         submit("allGather", n, () -> {
             Staged staged = Staged.of(tensor.data());
             collectives.allGather(staged.array(), staged.offset(), n, all.array(), 0);
+            Reference.reachabilityFence(staged);
+            Reference.reachabilityFence(all);
         }).await();
         int[] shape = tensor.shape();
         List<Tensor> out = new ArrayList<>(worldSize());
@@ -149,6 +154,8 @@ final class RingProcessGroup implements ProcessGroup {
             NDArray work = input.data().copy();
             collectives.reduceScatter(work.storage().array(), 0, n, op);
             System.arraycopy(work.storage().array(), plan.offset(rank()), out.storage().array(), 0, plan.length(rank()));
+            Reference.reachabilityFence(work);
+            Reference.reachabilityFence(out);
         }).await();
         return Tensor.wrap(out);
     }

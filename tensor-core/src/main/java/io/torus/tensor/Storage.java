@@ -157,7 +157,16 @@ public final class Storage {
         return size;
     }
 
-    /** The backing Java array (CPU only; a device storage throws, naming its device). */
+    /**
+     * The backing Java array (CPU only; a device storage throws, naming its device).
+     *
+     * <p>Use it only while this Storage (or a tensor over it) is strongly reachable: once the
+     * collector finds a large Storage unreachable, its array goes back to {@link StoragePool} and
+     * the next allocation of that size may receive it. Code that holds only the array across work
+     * that may allocate, or hands it to another thread, ends with
+     * {@code java.lang.ref.Reference.reachabilityFence(tensor)}. The typed accessors below follow
+     * the same rule; arrays passed to {@link #wrap} are never recycled.
+     */
     public Object array() {
         return host();
     }

@@ -18,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The caching allocator behind {@link NDArray#empty}: arrays come back only after their Storage is
@@ -25,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * uses its own array length so that the shared pool's free lists do not mix between tests.
  */
 class StoragePoolTest {
-    /** The process-wide pool is off by default; these tests run with one switched on. */
+    /** Each test runs with a pool of its own, so that the process-wide one's state does not leak in. */
     private StoragePool previous;
 
     @org.junit.jupiter.api.BeforeEach
@@ -37,6 +38,15 @@ class StoragePoolTest {
     void restorePool() {
         StoragePool.replaceForTesting(previous);
     }
+    @Test
+    void defaults_poolOnForLargeArraysWithinAnEighthOfTheHeap() {
+        assumeTrue(System.getProperty("torus.storage.pool.maxBytes") == null, "pool bound set for this run");
+        assertEquals(Math.min(StoragePool.DEFAULT_MAX_BYTES, Runtime.getRuntime().maxMemory() / 8), StoragePool.MAX_BYTES);
+        StoragePool defaults = new StoragePool(StoragePool.MIN_BYTES, StoragePool.MAX_BYTES);
+        assertTrue(defaults.pools(64L << 20), "64 MiB arrays are pooled by default");
+        assertFalse(defaults.pools(StoragePool.MIN_BYTES - 1), "small arrays are not");
+    }
+
     /** Just above the pooling threshold; tests add their own offset. */
     private static final int BASE = (int) (StoragePool.MIN_BYTES / 4) + 1;
     private static final AtomicInteger NEXT = new AtomicInteger();

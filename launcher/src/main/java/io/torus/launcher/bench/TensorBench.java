@@ -139,8 +139,12 @@ public final class TensorBench {
         }
         out.println("JVM OpenBLAS (bytedeco, used by Torus): core " + blas.coreName() + ", " + blas.threads() + " thread(s); "
                 + blas.config());
-        out.println("Torus matmul: " + (CpuBackend.nativeBlas() ? "native OpenBLAS (heap operands staged into off-heap buffers)"
-                : "pure-Java GEMM (native OpenBLAS did not load)"));
+        out.println("Torus matmul: " + switch (CpuBackend.blasOperands()) {
+            case "pinned" -> "native OpenBLAS on the Java arrays themselves (pinned by libtorus_blas.so, no copies)";
+            case "staged" -> "native OpenBLAS (heap operands staged into off-heap buffers: libtorus_blas.so not built or "
+                    + "-Dtorus.blas.pinned=false)";
+            default -> "pure-Java GEMM (native OpenBLAS did not load)";
+        });
         if (!config.reference()) {
             out.println("PyTorch reference: off (--no-reference)");
         } else if (torchEnv != null) {

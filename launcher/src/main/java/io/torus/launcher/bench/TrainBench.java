@@ -164,7 +164,8 @@ public final class TrainBench {
                 Runtime.version());
         String coreType = System.getenv("OPENBLAS_CORETYPE");
         out.println("OPENBLAS_CORETYPE: " + (coreType == null ? "(unset)" : coreType) + " (the torch subprocess gets the same); "
-                + "Torus OpenBLAS core " + blas.coreName() + (torchEnv != null ? ", torch " + torchEnv.get("torch") + " OpenBLAS core "
+                + "Torus OpenBLAS core " + blas.coreName() + " (operands " + io.torus.tensor.backend.cpu.CpuBackend.blasOperands()
+                + ")" + (torchEnv != null ? ", torch " + torchEnv.get("torch") + " OpenBLAS core "
                 + torchEnv.get("openblas_core") : ""));
         if (torchMissing != null) {
             out.println("PyTorch reference: not available (" + torchMissing + "; scripts/install-bench-reference.sh)");

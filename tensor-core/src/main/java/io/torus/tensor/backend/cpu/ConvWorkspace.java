@@ -26,6 +26,10 @@ import java.util.Arrays;
  * and copied over (that second copy cost ~0.1 ms of each LeNet conv layer's forward and
  * weight-gradient pass).
  *
+ * <p>With the pinned BLAS library ({@link PinnedBlas}) the operands are heap arrays like those of
+ * the Java fallback and OpenBLAS reads them in place: the copy into native memory disappears.
+ * {@link Gemm} names the three ways.
+ *
  * <p>Buffers hold float[] or double[] (by dtype), typed {@code Object} so that the kernels that
  * only move data are written once; {@link #copy}, {@link #add} and {@link #fill} are the only
  * places that look at the element type.
@@ -39,7 +43,12 @@ final class ConvWorkspace {
     /** The GEMM operands. */
     enum Operand { A, B, C }
 
+    /** Who multiplies: OpenBLAS on native copies, OpenBLAS on the heap operands pinned, or Java loops on them. */
+    enum Gemm { STAGED, PINNED, JAVA }
+
     private final DType dtype;
+    private final Gemm gemm;
+    /** Operands in native memory ({@link Gemm#STAGED}); else in {@link #heapOperands}. */
     private final boolean nativeBlas;
     private final Object[] buffers = new Object[Buffer.values().length];
     private final Pointer[] pointers = new Pointer[Operand.values().length];
@@ -47,26 +56,32 @@ final class ConvWorkspace {
     private final java.nio.Buffer[] views = new java.nio.Buffer[Operand.values().length];
     private final Object[] heapOperands = new Object[Operand.values().length];
 
-    ConvWorkspace(DType dtype, boolean nativeBlas) {
+    ConvWorkspace(DType dtype, Gemm gemm) {
         if (dtype != DType.FLOAT32 && dtype != DType.FLOAT64) {
             throw new IllegalArgumentException("convolution workspace: FLOAT32 or FLOAT64 expected, got " + dtype);
         }
         this.dtype = dtype;
-        this.nativeBlas = nativeBlas;
+        this.gemm = gemm;
+        this.nativeBlas = gemm == Gemm.STAGED;
     }
 
-    /** This thread's workspace for {@code dtype}, on native BLAS when it is available. */
+    /** This thread's workspace for {@code dtype}: pinned BLAS, else staged BLAS, else Java, whichever is available. */
     static ConvWorkspace forThread(DType dtype) {
         ConvWorkspace[] mine = PER_THREAD.get();
         int slot = dtype == DType.FLOAT64 ? 1 : 0;
-        if (mine[slot] == null) {
-            mine[slot] = new ConvWorkspace(dtype, OpenBlas.available());
+        Gemm want = PinnedBlas.available() ? Gemm.PINNED : OpenBlas.available() ? Gemm.STAGED : Gemm.JAVA;
+        if (mine[slot] == null || mine[slot].gemm != want) {
+            mine[slot] = new ConvWorkspace(dtype, want);
         }
         return mine[slot];
     }
 
     DType dtype() {
         return dtype;
+    }
+
+    Gemm gemm() {
+        return gemm;
     }
 
     /** A heap buffer of at least {@code size} elements; its contents are whatever the last user left. */
@@ -180,6 +195,8 @@ final class ConvWorkspace {
         }
         if (nativeBlas) {
             nativeGemm(ta, tb, m, n, k, accumulate);
+        } else if (gemm == Gemm.PINNED) {
+            pinnedGemm(ta, tb, m, n, k, accumulate);
         } else if (dtype == DType.FLOAT32) {
             javaGemm(ta, tb, m, n, k, accumulate, (float[]) heapOperands[0], (float[]) heapOperands[1], (float[]) heapOperands[2]);
         } else {
@@ -202,6 +219,13 @@ final class ConvWorkspace {
                     (DoublePointer) pointers[0], lda, (DoublePointer) pointers[1], ldb, accumulate ? 1d : 0d,
                     (DoublePointer) pointers[2], n);
         }
+    }
+
+    private void pinnedGemm(boolean ta, boolean tb, int m, int n, int k, boolean accumulate) {
+        PinnedBlas.gemm(1, m, n, k,
+                new PinnedBlas.Operand(heapOperands[0], 0, 0, Math.max(1, ta ? m : k), ta),
+                new PinnedBlas.Operand(heapOperands[1], 0, 0, Math.max(1, tb ? k : n), tb),
+                accumulate ? 1 : 0, new PinnedBlas.Operand(heapOperands[2], 0, 0, Math.max(1, n), false));
     }
 
     private void fillOperandC(int n) {

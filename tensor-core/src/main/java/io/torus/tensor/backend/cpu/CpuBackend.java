@@ -37,6 +37,14 @@ public final class CpuBackend implements Backend {
         return OpenBlas.available();
     }
 
+    /**
+     * How native BLAS gets its operands, for logs and benchmarks: "pinned" (on the Java arrays
+     * themselves, {@code libtorus_blas.so}), "staged" (copied through off-heap buffers) or "none".
+     */
+    public static String blasOperands() {
+        return !OpenBlas.available() ? "none" : PinnedBlas.available() ? "pinned" : "staged";
+    }
+
     @Override
     public Device.Type deviceType() {
         return Device.Type.CPU;

@@ -18,6 +18,10 @@ import java.nio.FloatBuffer;
  * an {@code OPENBLAS_CORETYPE} this CPU cannot run: see {@link BlasCoreType}) {@link #available()}
  * is false, a single warning names the cause, and callers use the Java kernels instead.
  *
+ * <p>Where {@link PinnedBlas} is available (our JNI library, built with tensor-core when a C
+ * compiler and the JDK's headers are there) the products run on the Java arrays themselves
+ * (Note [Pinned operands]); everything below describes the fallback that copies them.
+ *
  * <p>Note [Staged operands]: Torus keeps tensors in Java arrays, and handing a {@code float[]}
  * (or a heap buffer wrapping one) to a JavaCPP function makes JNI copy every array in and out
  * again, all three of them, into freshly allocated memory, on every call. Instead each thread owns
@@ -146,6 +150,10 @@ final class OpenBlas {
         if (batch == 0 || m == 0 || n == 0) {
             return;
         }
+        if (PinnedBlas.available()) {
+            gemmPinned(a, b, c);
+            return;
+        }
         boolean f32 = a.dtype() == DType.FLOAT32;
         Staging s = STAGING.get();
         try {
@@ -175,6 +183,73 @@ final class OpenBlas {
         } finally {
             s.trim();
         }
+    }
+
+    /**
+     * {@link #gemmBatched} on the arrays themselves (Note [Pinned operands] in {@link PinnedBlas}):
+     * an operand whose rows or columns are contiguous is read where it is, any other one is made
+     * contiguous first; a C that BLAS cannot write in place (transposed or strided columns, or in
+     * the storage of A or B) is computed into a fresh array and copied over.
+     */
+    private static void gemmPinned(NDArray a, NDArray b, NDArray c) {
+        int batch = a.shape()[0];
+        int m = a.shape()[1];
+        int k = a.shape()[2];
+        int n = b.shape()[2];
+        PinnedBlas.Operand pa = operand(a);
+        if (pa == null) {
+            a = dense(a);
+            pa = operand(a);
+        }
+        PinnedBlas.Operand pb = operand(b);
+        if (pb == null) {
+            b = dense(b);
+            pb = operand(b);
+        }
+        NDArray out = c;
+        PinnedBlas.Operand pc = operand(c);
+        if (pc == null || pc.trans() || c.storage() == a.storage() || c.storage() == b.storage()
+                || (batch > 1 && c.strides()[0] < m * pc.ld())) {
+            out = NDArray.empty(c.dtype(), c.shape());
+            pc = operand(out);
+        }
+        PinnedBlas.gemm(batch, m, n, k, pa, pb, 0, pc);
+        if (out != c) {
+            c.backend().copy(out, c);
+        }
+        Reference.reachabilityFence(a); // contiguous copies made here, read through their bare arrays
+        Reference.reachabilityFence(b);
+        Reference.reachabilityFence(out);
+    }
+
+    /**
+     * How BLAS reads the 3-D view {@code x [nb, rows, cols]}: row-major when its rows are
+     * contiguous, transposed when its columns are, null when neither.
+     */
+    static PinnedBlas.Operand operand(NDArray x) {
+        int[] sh = x.shape();
+        int[] st = x.strides();
+        int rows = sh[1];
+        int cols = sh[2];
+        int batchStride = sh[0] == 1 ? 0 : st[0];
+        Object array = x.storage().array();
+        if ((cols == 1 || st[2] == 1) && (rows == 1 || st[1] >= cols)) {
+            return new PinnedBlas.Operand(array, x.offset(), batchStride, rows == 1 ? Math.max(1, cols) : st[1], false);
+        }
+        if ((rows == 1 || st[1] == 1) && (cols == 1 || st[2] >= rows)) {
+            return new PinnedBlas.Operand(array, x.offset(), batchStride, cols == 1 ? Math.max(1, rows) : st[2], true);
+        }
+        return null;
+    }
+
+    /** A contiguous copy of {@code x}; one matrix with batch stride 0 when every batch is the same matrix. */
+    private static NDArray dense(NDArray x) {
+        int[] sh = x.shape();
+        if (sh[0] > 1 && x.strides()[0] == 0) {
+            NDArray one = x.select(0, 0).contiguous();
+            return new NDArray(one.storage(), sh.clone(), new int[] {0, sh[2], 1}, one.offset());
+        }
+        return x.contiguous();
     }
 
     /**

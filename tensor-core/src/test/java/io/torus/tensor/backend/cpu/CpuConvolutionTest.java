@@ -25,7 +25,7 @@ class CpuConvolutionTest {
                 NDArray gradOut = NDArray.uniform(g, -1, 1, dt, viaBlas.shape());
                 NDArray[] gradsBlas = gradOut.conv2dBackward(x, w, p, true, true, true);
 
-                ConvWorkspace java = new ConvWorkspace(dt, false);
+                ConvWorkspace java = new ConvWorkspace(dt, ConvWorkspace.Gemm.JAVA);
                 NDArray out = NDArray.empty(dt, viaBlas.shape());
                 CpuConvolution.forward(java, x, w, b, p, out);
                 NDArray dx = NDArray.empty(dt, x.shape());

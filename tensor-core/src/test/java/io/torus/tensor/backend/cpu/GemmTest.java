@@ -16,24 +16,33 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The two fast matrix products (OpenBLAS on staged operands, the Vector API kernel) against a
+ * The fast matrix products (OpenBLAS on pinned Java arrays, OpenBLAS on staged operands, the Vector API kernel) against a
  * double-precision reference, on the operand layouts the backend hands them: plain, transposed,
  * offset and padded views, broadcast rows, general strides, and non-contiguous outputs.
  */
 class GemmTest {
 
     enum Impl {
-        OPENBLAS, VECTOR;
+        PINNED_BLAS, STAGED_BLAS, VECTOR;
 
         boolean available() {
-            return this == OPENBLAS ? OpenBlas.available() : VectorApi.ENABLED;
+            return switch (this) {
+                case PINNED_BLAS -> PinnedBlas.available();
+                case STAGED_BLAS -> OpenBlas.available();
+                case VECTOR -> VectorApi.ENABLED;
+            };
         }
 
         void gemm(NDArray a, NDArray b, NDArray c) {
-            if (this == OPENBLAS) {
-                OpenBlas.gemm(a, b, c);
-            } else {
+            if (this == VECTOR) {
                 VectorGemm.gemm(a, b, c);
+                return;
+            }
+            boolean before = PinnedBlas.forceOffForTesting(this == STAGED_BLAS);
+            try {
+                OpenBlas.gemm(a, b, c);
+            } finally {
+                PinnedBlas.forceOffForTesting(before);
             }
         }
     }
@@ -134,6 +143,15 @@ class GemmTest {
     @Test
     void openBlas_operandLargerThanKeptStaging() {
         assumeTrue(OpenBlas.available(), "native OpenBLAS not available");
+        boolean before = PinnedBlas.forceOffForTesting(true);
+        try {
+            stagedLargeThenSmall();
+        } finally {
+            PinnedBlas.forceOffForTesting(before);
+        }
+    }
+
+    private static void stagedLargeThenSmall() {
         int m = (int) (OpenBlas.KEEP_ELEMENTS / 1000) + 7;
         for (int round = 0; round < 2; round++) {
             NDArray a = view(Layout.PLAIN, DType.FLOAT32, m, 1000);
