@@ -82,10 +82,10 @@ public final class ShmTransport implements Transport {
      * Tunables, all with defaults that can be overridden by system properties.
      *
      * @param directory      where link files live ({@code torus.comm.shm.dir}; {@code /dev/shm}, else {@code java.io.tmpdir})
-     * @param ringBytes      capacity of each link's ring, a power of two ({@code torus.comm.shm.ring.bytes}, 4 MiB)
+     * @param ringBytes      capacity of each link's ring, a power of two ({@code torus.comm.shm.ring.bytes}, 8 MiB)
      * @param connectTimeout how long {@link #connect} waits for the neighbours ({@code torus.comm.connect.timeout.seconds}, 60)
      * @param receiveTimeout how long a receive waits before blaming the silent peer ({@code torus.comm.receive.timeout.seconds}, 1800)
-     * @param spillAfter     how long a send waits for room before it copies the rest aside ({@code torus.comm.shm.spill.after.millis}, 5)
+     * @param spillAfter     how long a send waits for room before it copies the rest aside ({@code torus.comm.shm.spill.after.millis}, 50)
      */
     public record Options(Path directory, int ringBytes, Duration connectTimeout, Duration receiveTimeout,
                           Duration spillAfter) {
@@ -105,10 +105,10 @@ public final class ShmTransport implements Transport {
         public static Options defaults() {
             String dir = System.getProperty("torus.comm.shm.dir");
             return new Options(dir == null || dir.isBlank() ? ShmFiles.defaultDirectory() : Path.of(dir),
-                    Integer.getInteger("torus.comm.shm.ring.bytes", 4 << 20),
+                    Integer.getInteger("torus.comm.shm.ring.bytes", 8 << 20),
                     Duration.ofSeconds(Long.getLong("torus.comm.connect.timeout.seconds", 60)),
                     Duration.ofSeconds(Long.getLong("torus.comm.receive.timeout.seconds", 1800)),
-                    Duration.ofMillis(Long.getLong("torus.comm.shm.spill.after.millis", 5)));
+                    Duration.ofMillis(Long.getLong("torus.comm.shm.spill.after.millis", 50)));
         }
 
         public Options withDirectory(Path dir) {
