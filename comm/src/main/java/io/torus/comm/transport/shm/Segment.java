@@ -113,9 +113,17 @@ final class Segment {
      * Maps an existing file created by the consumer, or returns null while it is not there or not
      * yet initialized. The producer's side; checks that the file is the link it expects.
      */
-    static Segment tryAttach(Path path, int from, int to) throws IOException {
+    static Segment tryAttach(Path path, int from, int to, int ownUid) throws IOException {
         MappedByteBuffer map;
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            // Only a file of this user that nobody else may open: never write tensors into a file
+            // another user planted under the expected name.
+            int uid = (Integer) java.nio.file.Files.getAttribute(path, "unix:uid");
+            int mode = (Integer) java.nio.file.Files.getAttribute(path, "unix:mode") & 0777;
+            if (uid != ownUid || mode != 0600) {
+                throw new IllegalStateException("shm link file " + path + " belongs to uid " + uid + " with mode "
+                        + Integer.toOctalString(mode) + ": expected uid " + ownUid + " and mode 600; refusing to use it");
+            }
             long size = ch.size();
             if (size < DATA_START) {
                 return null;

@@ -217,8 +217,9 @@ public final class ShmTransport implements Transport {
                 throw new IllegalStateException("rank " + rank + ": shm link file " + inPath
                         + " already exists (two groups with the same key, or two workers with the same rank?)");
             }
+            int ownUid = (Integer) Files.getAttribute(inPath, "unix:uid");
             Waiter w = new Waiter();
-            while ((out = Segment.tryAttach(outPath, rank, right)) == null) {
+            while ((out = Segment.tryAttach(outPath, rank, right, ownUid)) == null) {
                 if (System.nanoTime() - deadline > 0) {
                     throw new IllegalStateException("rank " + rank + ": shm ring not connected after "
                             + options.connectTimeout() + ": rank " + right + " has not created " + outPath);

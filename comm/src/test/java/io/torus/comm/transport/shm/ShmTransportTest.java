@@ -81,6 +81,17 @@ class ShmTransportTest {
     }
 
     @Test
+    void connect_aLinkFileOthersCouldOpen_isRefusedAndOwnFilesRemoved() throws Exception {
+        String key = key();
+        Path planted = ShmFiles.link(dir, key, 0, 1);
+        Segment.create(planted, 64 << 10, 0, 1).unmap();
+        Files.setPosixFilePermissions(planted, PosixFilePermissions.fromString("rw-r--r--"));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> ShmTransport.connect(0, 2, key, options()));
+        assertTrue(e.getMessage().contains(planted + " belongs to uid") && e.getMessage().contains("mode 644"), e.getMessage());
+        assertFalse(Files.exists(ShmFiles.link(dir, key, 1, 0)), "the file rank 0 created is removed on failure");
+    }
+
+    @Test
     void connect_removesStaleFilesOfDeadProcessesOnly() throws Exception {
         Process gone = new ProcessBuilder("true").start();
         gone.waitFor();
