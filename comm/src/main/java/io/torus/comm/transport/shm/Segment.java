@@ -31,6 +31,8 @@ import java.nio.file.StandardOpenOption;
  *   128     tail: bytes ever consumed (release)        consumer      own cache line
  *   192     producer closed (0/1)                      producer
  *   200     consumer closed (0/1)                      consumer
+ *   208     consumer sleeping on its doorbell (0/1)    consumer
+ *   216     producer sleeping on its doorbell (0/1)    producer
  *   256     abort state: 0 none, 1 being written, 2 set (CAS, release)   either side
  *   264     abort culprit rank                         the aborting side
  *   272     abort reason length, then UTF-8 bytes from 280 (at most 1000)
@@ -41,8 +43,9 @@ import java.nio.file.StandardOpenOption;
  *   fragment in the message (int) | elements in this fragment (int) | 0 (int) | payload, padded to 32.
  *
  * Ordering: the producer copies a record in with plain writes and then publishes head with a
- * release store; the consumer reads head with an acquire load before it reads the record, and
- * publishes tail with a release store once it has copied the payload out, which hands the space
+ * volatile store (a release, plus the store-load fence the doorbell protocol needs, see
+ * Doorbell); the consumer reads head with an acquire load before it reads the record, and
+ * publishes tail with a volatile store once it has copied the payload out, which hands the space
  * back. Head and tail only ever grow, so "head - tail" is the bytes in flight and there is no ABA.
  * VarHandle views over a direct buffer give exactly these semantics across processes (the
  * memory is the same physical pages in both).
@@ -63,6 +66,8 @@ final class Segment {
     private static final int OFF_TAIL = 128;
     private static final int OFF_PRODUCER_CLOSED = 192;
     private static final int OFF_CONSUMER_CLOSED = 200;
+    private static final int OFF_CONSUMER_SLEEPING = 208;
+    private static final int OFF_PRODUCER_SLEEPING = 216;
     private static final int OFF_ABORT_STATE = 256;
     private static final int OFF_ABORT_CULPRIT = 264;
     private static final int OFF_ABORT_LENGTH = 272;
@@ -179,6 +184,28 @@ final class Segment {
         return (long) LONGS.getAcquire(map, OFF_TAIL);
     }
 
+    /** Raises or lowers the consumer's sleeping word, then re-reads head: both volatile (see Doorbell). */
+    long consumerSleeping(boolean sleeping) {
+        LONGS.setVolatile(map, OFF_CONSUMER_SLEEPING, sleeping ? 1L : 0L);
+        return (long) LONGS.getVolatile(map, OFF_HEAD);
+    }
+
+    /** Raises or lowers the producer's sleeping word, then re-reads tail: both volatile (see Doorbell). */
+    long producerSleeping(boolean sleeping) {
+        LONGS.setVolatile(map, OFF_PRODUCER_SLEEPING, sleeping ? 1L : 0L);
+        return (long) LONGS.getVolatile(map, OFF_TAIL);
+    }
+
+    /** After publishing head: is the consumer asleep on its doorbell? */
+    boolean consumerAsleep() {
+        return (long) LONGS.getVolatile(map, OFF_CONSUMER_SLEEPING) != 0;
+    }
+
+    /** After publishing tail: is the producer asleep on its doorbell? */
+    boolean producerAsleep() {
+        return (long) LONGS.getVolatile(map, OFF_PRODUCER_SLEEPING) != 0;
+    }
+
     void closeProducer() {
         LONGS.setRelease(map, OFF_PRODUCER_CLOSED, 1L);
     }
@@ -261,7 +288,7 @@ final class Segment {
                     ring.duplicate().order(ByteOrder.LITTLE_ENDIAN).position(0));
         }
         long next = head + recordBytes(bytes);
-        LONGS.setRelease(map, OFF_HEAD, next);
+        LONGS.setVolatile(map, OFF_HEAD, next);
         return next;
     }
 
@@ -286,7 +313,7 @@ final class Segment {
             ring.duplicate().position(0).put(src);
         }
         long next = head + recordBytes(bytes);
-        LONGS.setRelease(map, OFF_HEAD, next);
+        LONGS.setVolatile(map, OFF_HEAD, next);
         return next;
     }
 
@@ -315,7 +342,7 @@ final class Segment {
                     h.count() - firstElements);
         }
         long next = tail + recordBytes(bytes);
-        LONGS.setRelease(map, OFF_TAIL, next);
+        LONGS.setVolatile(map, OFF_TAIL, next);
         return next;
     }
 

@@ -67,6 +67,19 @@ final class ShmFiles {
         Instant cutoff = Instant.now().minus(STALE_AFTER);
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, PREFIX + "*")) {
             for (Path f : files) {
+                String name = f.getFileName().toString();
+                if (name.endsWith(".bell")) {
+                    // A doorbell socket goes with its link file: stale once that is gone.
+                    Path link = f.resolveSibling(name.substring(0, name.length() - ".bell".length()));
+                    try {
+                        if (!Files.exists(link) && Files.getLastModifiedTime(f).toInstant().isBefore(cutoff)) {
+                            Files.deleteIfExists(f);
+                        }
+                    } catch (IOException | RuntimeException e) {
+                        log.debug("cannot check shm doorbell {}: {}", f, e.toString());
+                    }
+                    continue;
+                }
                 try {
                     FileTime modified = Files.getLastModifiedTime(f);
                     if (modified.toInstant().isAfter(cutoff) || !Files.isWritable(f)) {

@@ -35,8 +35,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * array while the next piece is being written, so the pipeline is: producer copy in, consumer
  * copy out (a 512 KiB piece, still in cache), reduce.
  *
- * Waiting (Waiter): a short spin, then parking with backoff; never a hot spin, so that on two
- * vCPUs a waiting rank gives its core to the rank it waits for.
+ * Waiting: a short spin (Waiter), then the link's Doorbell, a Unix-domain socket written only
+ * when the other side has said it sleeps: the kernel wakes the sleeper the moment data (or room)
+ * is published, as a socket read wakes gloo, and nobody makes a system call while both sides keep
+ * up. Never a hot spin, so that on two vCPUs a waiting rank gives its core to the rank it waits for.
  *
  * The contract of Transport says a send never waits for the receiver to call receive. A ring
  * buffer is bounded, so when a send finds no room for spillAfter (a few ms: longer than a peer
@@ -141,6 +143,9 @@ public final class ShmTransport implements Transport {
     private final Segment in;
     /** To the right neighbour (this rank produces); null for a world of one. */
     private final Segment out;
+    /** The doorbells of {@link #in} and {@link #out}; null for a world of one. */
+    private final Doorbell inBell;
+    private final Doorbell outBell;
     private final int fragmentBytes;
 
     private final ReentrantLock sendLock = new ReentrantLock();
@@ -164,7 +169,8 @@ public final class ShmTransport implements Transport {
     private final Thread linkThread;
     private volatile boolean stopping;
 
-    private ShmTransport(int rank, int worldSize, Options options, Segment in, Segment out) {
+    private ShmTransport(int rank, int worldSize, Options options, Segment in, Segment out, Doorbell inBell,
+                         Doorbell outBell) {
         this.rank = rank;
         this.worldSize = worldSize;
         this.left = Math.floorMod(rank - 1, worldSize);
@@ -172,6 +178,8 @@ public final class ShmTransport implements Transport {
         this.options = options;
         this.in = in;
         this.out = out;
+        this.inBell = inBell;
+        this.outBell = outBell;
         this.fragmentBytes = options.ringBytes() / FRAGMENT_SHARE;
         if (worldSize > 1) {
             linkThread = new Thread(this::linkLoop, "torus-shm-rank-" + rank);
@@ -199,7 +207,7 @@ public final class ShmTransport implements Transport {
         }
         ShmFiles.checkKey(key);
         if (worldSize == 1) {
-            return new ShmTransport(rank, 1, options, null, null);
+            return new ShmTransport(rank, 1, options, null, null, null, null);
         }
         int left = Math.floorMod(rank - 1, worldSize);
         int right = (rank + 1) % worldSize;
@@ -209,6 +217,9 @@ public final class ShmTransport implements Transport {
         Path outPath = ShmFiles.link(dir, key, rank, right);
         Segment in = null;
         Segment out = null;
+        java.nio.channels.ServerSocketChannel server = null;
+        Doorbell inBell = null;
+        Doorbell outBell = null;
         long deadline = System.nanoTime() + options.connectTimeout().toNanos();
         try {
             try {
@@ -217,6 +228,7 @@ public final class ShmTransport implements Transport {
                 throw new IllegalStateException("rank " + rank + ": shm link file " + inPath
                         + " already exists (two groups with the same key, or two workers with the same rank?)");
             }
+            server = Doorbell.listen(Doorbell.socketPath(inPath));
             int ownUid = (Integer) Files.getAttribute(inPath, "unix:uid");
             Waiter w = new Waiter();
             while ((out = Segment.tryAttach(outPath, rank, right, ownUid)) == null) {
@@ -227,7 +239,16 @@ public final class ShmTransport implements Transport {
                 w.pause();
             }
             w = new Waiter();
-            while (!in.producerAttached()) {
+            while ((outBell = Doorbell.tryConnect(Doorbell.socketPath(outPath))) == null) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new IllegalStateException("rank " + rank + ": shm ring not connected after "
+                            + options.connectTimeout() + ": rank " + right + " does not listen on "
+                            + Doorbell.socketPath(outPath));
+                }
+                w.pause();
+            }
+            w = new Waiter();
+            while (!in.producerAttached() || inBell == null && (inBell = Doorbell.tryAccept(server)) == null) {
                 if (System.nanoTime() - deadline > 0) {
                     throw new IllegalStateException("rank " + rank + ": shm ring not connected after "
                             + options.connectTimeout() + ": rank " + left + " has not attached to " + inPath);
@@ -235,23 +256,36 @@ public final class ShmTransport implements Transport {
                 w.pause();
             }
             Files.deleteIfExists(inPath);
+            Files.deleteIfExists(Doorbell.socketPath(inPath));
+            server.close();
         } catch (IOException e) {
-            cleanUp(inPath, in, out);
+            cleanUp(inPath, in, out, server, inBell, outBell);
             throw new IllegalStateException("rank " + rank + ": cannot set up shm links in " + dir + ": " + e, e);
         } catch (RuntimeException e) {
-            cleanUp(inPath, in, out);
+            cleanUp(inPath, in, out, server, inBell, outBell);
             throw e;
         }
         log.debug("rank {}: shm ring connected: left rank {}, right rank {}, {} KiB per link in {}", rank, left, right,
                 options.ringBytes() >> 10, dir);
-        return new ShmTransport(rank, worldSize, options, in, out);
+        return new ShmTransport(rank, worldSize, options, in, out, inBell, outBell);
     }
 
-    private static void cleanUp(Path inPath, Segment in, Segment out) {
+    private static void cleanUp(Path inPath, Segment in, Segment out, java.nio.channels.ServerSocketChannel server,
+                                Doorbell inBell, Doorbell outBell) {
         try {
             Files.deleteIfExists(inPath);
+            Files.deleteIfExists(Doorbell.socketPath(inPath));
+            if (server != null) {
+                server.close();
+            }
         } catch (IOException ignored) {
             // best effort
+        }
+        if (inBell != null) {
+            inBell.close();
+        }
+        if (outBell != null) {
+            outBell.close();
         }
         if (in != null) {
             in.unmap();
@@ -329,7 +363,15 @@ public final class ShmTransport implements Transport {
                         return;
                     }
                     checkSendable(context);
-                    w.pause();
+                    if (!w.spin()) {
+                        long needed = Segment.RECORD_HEADER
+                                + Math.min(Math.min((long) (length - done) * size, fragmentBytes), MIN_FRAGMENT_BYTES);
+                        long tailNow = out.producerSleeping(true);
+                        if (out.capacity - (head - tailNow) < needed) {
+                            outBell.await(Math.min(CHECK_INTERVAL_NANOS, options.spillAfter().toNanos()) / 1_000_000 + 1);
+                        }
+                        out.producerSleeping(false);
+                    }
                 } while (done < length);
             } finally {
                 sendLock.unlock();
@@ -359,6 +401,9 @@ public final class ShmTransport implements Transport {
             return -1;
         }
         head = out.write(head, tag, src, from, total, fragmentOffset, n);
+        if (out.consumerAsleep()) {
+            outBell.ring();
+        }
         return n;
     }
 
@@ -392,6 +437,9 @@ public final class ShmTransport implements Transport {
                 break;
             }
             head = out.writeStaged(head, s.tag, s.dtype, s.data, s.total, s.offset, n);
+            if (out.consumerAsleep()) {
+                outBell.ring();
+            }
             s.data.position(s.data.position() + n * size);
             s.offset += n;
             s.count -= n;
@@ -457,6 +505,9 @@ public final class ShmTransport implements Transport {
                     throw e;
                 }
                 tail = in.read(tail, h, dst, offset + copied);
+                if (in.producerAsleep()) {
+                    inBell.ring();
+                }
                 copied += h.count();
             } while (copied < length);
         } catch (PeerLostException e) {
@@ -495,7 +546,12 @@ public final class ShmTransport implements Transport {
                             context);
                 }
             }
-            w.pause();
+            if (!w.spin()) {
+                if (in.consumerSleeping(true) == tail) {
+                    inBell.await(CHECK_INTERVAL_NANOS / 1_000_000);
+                }
+                in.consumerSleeping(false);
+            }
         }
     }
 
@@ -540,6 +596,11 @@ public final class ShmTransport implements Transport {
             if (!unmapped && in != null) {
                 in.abort(culprit, reason);
                 out.abort(culprit, reason);
+                // Wake both neighbours (and this rank's own waits) to see it now.
+                inBell.ring();
+                outBell.ring();
+                inBell.wakeUp();
+                outBell.wakeUp();
             }
         }
         log.debug("rank {}: shm transport failed: rank {} {}", rank, culprit, reason);
@@ -561,6 +622,10 @@ public final class ShmTransport implements Transport {
             synchronized (mapGuard) {
                 out.closeProducer();
                 in.closeConsumer();
+                inBell.ring();
+                outBell.ring();
+                inBell.wakeUp();
+                outBell.wakeUp();
             }
             stopping = true;
             LockSupport.unpark(linkThread);
@@ -608,6 +673,8 @@ public final class ShmTransport implements Transport {
             unmapped = true;
             in.unmap();
             out.unmap();
+            inBell.close();
+            outBell.close();
         }
     }
 

@@ -35,6 +35,16 @@ final class Waiter {
         park = Math.min(cap, park * 2);
     }
 
+    /** Spins once and returns true while in the spin phase; false once the caller should block instead. */
+    boolean spin() {
+        if (spins < SPINS) {
+            spins++;
+            Thread.onSpinWait();
+            return true;
+        }
+        return false;
+    }
+
     /** Nanoseconds since this waiter was created. */
     long waitedNanos() {
         return System.nanoTime() - start;
