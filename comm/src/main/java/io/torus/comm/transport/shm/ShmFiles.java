@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
  * <p>Directory: {@code /dev/shm} when it is a writable directory (memory, never disk), else
  * {@code java.io.tmpdir}. Name: {@code torus-shm-<key>-<from>-<to>}, where the key is a hex
  * string every rank of one group derives from job-specific, unguessable material (see
- * {@code ProcessGroups}: the job id, the generation and a random nonce of rank 0). Files are
+ * {@code ProcessGroups}: the job id, the generation and a random nonce of rank 0), and beside it
+ * the link's doorbell socket {@code <name>.bell} (see {@code Doorbell}). Files are
  * created owner-only ({@code rw-------}) and atomically ({@code CREATE_NEW}), and the consumer
  * unlinks its file as soon as the producer has mapped it, so after {@code connect} no name is
  * left in the directory at all; only a process killed between creating and connecting leaves one,
