@@ -7,6 +7,7 @@ import io.torus.comm.rendezvous.RendezvousSpec;
 import io.torus.comm.transport.Transport;
 import io.torus.comm.transport.netty.NettyTransport;
 import io.torus.comm.transport.netty.TlsConfig;
+import io.torus.comm.transport.shm.ShmTransport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +43,8 @@ public final class ProcessGroups {
      * Joins the job described by {@code env}: binds the data plane (Netty) on the local interface
      * that reaches the rendezvous endpoint ({@code 127.0.0.1} for a loopback endpoint), meets the
      * other workers through Hazelcast (rank 0's member listens on the endpoint), connects the ring
-     * and returns the group. Blocks until every worker has joined, at most
+     * (over shared memory when all ranks are on this machine, see {@link TransportMode}; else over
+     * Netty) and returns the group. Blocks until every worker has joined, at most
      * {@code torus.rdzv.timeout.seconds} (default 120) for the rendezvous and
      * {@code torus.comm.connect.timeout.seconds} (default 60) for the ring.
      * {@link ProcessGroup#close()} shuts down Netty and Hazelcast. The ring is authenticated by the
@@ -53,29 +55,111 @@ public final class ProcessGroups {
      */
     public static ProcessGroup join(WorkerEnv env) {
         Objects.requireNonNull(env, "env");
+        TransportMode mode = TransportMode.configured();
         Endpoint endpoint = Endpoint.parse(env.rdzvEndpoint());
         String host = endpoint.localHost();
         Duration timeout = Duration.ofSeconds(Long.getLong("torus.rdzv.timeout.seconds", 120));
         long start = System.nanoTime();
+        byte[] secret = jobSecret();
         TlsConfig tls = TlsConfig.fromEnvironment();
-        NettyTransport transport = NettyTransport.bind(host,
-                NettyTransport.Options.defaults().withJobSecret(jobSecret()).withTls(tls));
+        ShmTransport.Options shmOptions = ShmTransport.Options.defaults();
+        String hostId = mode == TransportMode.NETTY ? "" : ShmTransport.hostIdentity(shmOptions.directory());
+        // Always bound: its address is what the rendezvous publishes, and the ring may need it.
+        NettyTransport netty = NettyTransport.bind(host,
+                NettyTransport.Options.defaults().withJobSecret(secret).withTls(tls));
+        AtomicReference<Transport> current = new AtomicReference<>(netty);
         HazelcastRendezvous rendezvous = null;
         try {
             rendezvous = HazelcastRendezvous.start(new RendezvousSpec(env.jobId(), endpoint, env.rank(),
-                    env.worldSize(), host, transport.localAddress()), timeout);
+                    env.worldSize(), host, netty.localAddress(), hostId, RendezvousSpec.newNonce()), timeout);
             RendezvousInfo info = rendezvous.await(timeout);
-            rendezvous.onMemberLost(lost -> transport.abort(lost, LOST));
-            transport.connect(info.rank(), info.peers());
-            log.info("rank {} of {} joined job '{}' in {} ms{}", env.rank(), env.worldSize(), env.jobId(),
-                    (System.nanoTime() - start) / 1_000_000, tls == null ? "" : " (TLS ring, certificate " + tls.certificate() + ")");
+            rendezvous.onMemberLost(lost -> current.get().abort(lost, LOST));
+            Transport transport;
+            if (mode.useShm(info)) {
+                transport = ShmTransport.connect(info.rank(), info.worldSize(),
+                        shmKey(env.jobId(), info.generation(), info.groupNonce(), secret), shmOptions);
+                current.set(transport);
+                netty.close();
+            } else {
+                netty.connect(info.rank(), info.peers());
+                transport = netty;
+            }
+            log.info("rank {} of {} joined job '{}' in {} ms over {}{}", env.rank(), env.worldSize(), env.jobId(),
+                    (System.nanoTime() - start) / 1_000_000, transport,
+                    tls == null || transport != netty ? "" : " (TLS, certificate " + tls.certificate() + ")");
             return withShutdownHook(transport, rendezvous);
         } catch (RuntimeException e) {
-            transport.close();
+            current.get().close();
+            netty.close();
             if (rendezvous != null) {
                 rendezvous.close();
             }
             throw e;
+        }
+    }
+
+    /** The environment variable that picks the data plane; it wins over {@code torus.comm.transport}. */
+    public static final String TRANSPORT_ENV = "TORUS_COMM_TRANSPORT";
+
+    /**
+     * Which transport {@link #join} uses ({@code torus.comm.transport} or {@link #TRANSPORT_ENV}):
+     * {@code auto} (the default) takes shared memory when every rank of the job published the same
+     * host identity (same machine, same {@code /dev/shm}, same pid namespace) and Netty otherwise;
+     * {@code netty} always takes Netty; {@code shm} insists on shared memory and fails when the
+     * ranks are not on one host.
+     */
+    enum TransportMode {
+        AUTO, NETTY, SHM;
+
+        static TransportMode configured() {
+            String env = System.getenv(TRANSPORT_ENV);
+            return parse(env != null && !env.isBlank() ? env : System.getProperty("torus.comm.transport", "auto"));
+        }
+
+        static TransportMode parse(String value) {
+            return switch (value.strip().toLowerCase(java.util.Locale.ROOT)) {
+                case "auto" -> AUTO;
+                case "netty" -> NETTY;
+                case "shm" -> SHM;
+                default -> throw new IllegalArgumentException("torus.comm.transport (or " + TRANSPORT_ENV + ") '" + value
+                        + "': expected auto, netty or shm");
+            };
+        }
+
+        boolean useShm(RendezvousInfo info) {
+            return switch (this) {
+                case NETTY -> false;
+                case AUTO -> info.worldSize() > 1 && info.allOnOneHost();
+                case SHM -> {
+                    if (!info.allOnOneHost()) {
+                        throw new IllegalStateException("torus.comm.transport=shm, but the ranks are not all on one host "
+                                + "(host identities by rank: " + info.hostIds() + "): use auto or netty");
+                    }
+                    yield info.worldSize() > 1;
+                }
+            };
+        }
+    }
+
+    /**
+     * The name component of the group's shared-memory files: a hash of the job id, the generation
+     * and rank 0's random nonce, keyed with the job secret when there is one. Unguessable without
+     * the nonce, different for every job and every generation.
+     */
+    static String shmKey(String jobId, int generation, String nonce, byte[] secret) {
+        byte[] input = (jobId + "\u0000" + generation + "\u0000" + nonce).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try {
+            byte[] digest;
+            if (secret != null) {
+                javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+                mac.init(new javax.crypto.spec.SecretKeySpec(secret, "HmacSHA256"));
+                digest = mac.doFinal(input);
+            } else {
+                digest = java.security.MessageDigest.getInstance("SHA-256").digest(input);
+            }
+            return java.util.HexFormat.of().formatHex(digest, 0, 16);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("cannot derive the shm key: " + e, e);
         }
     }
 
@@ -85,7 +169,7 @@ public final class ProcessGroups {
      * still finishing their last collective. A shutdown hook closes the group in order instead; it
      * is removed again when the group is closed normally.
      */
-    private static ProcessGroup withShutdownHook(NettyTransport transport, HazelcastRendezvous rendezvous) {
+    private static ProcessGroup withShutdownHook(Transport transport, HazelcastRendezvous rendezvous) {
         AtomicReference<Thread> hook = new AtomicReference<>();
         StallWatch stalls = StallWatch.fromSystemProperties(transport.rank(), transport.worldSize());
         rendezvous.serveProgress(stalls::progress);

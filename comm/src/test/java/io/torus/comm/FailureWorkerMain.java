@@ -7,7 +7,9 @@ import io.torus.autograd.Tensor;
  * {@code TORUS_*} environment. Joins the job and runs all-reduces of {@code 2^22} floats back to
  * back, printing one line per event on stdout (other output may interleave):
  * <pre>
- * STEP k                       collective k finished
+ * JOINED group                 joined (the group's toString names the transport)
+ * STEP k                       collective k finished (in mode loop: with the right sum on every element)
+ * WRONG k                      collective k finished with a wrong sum
  * FAILED epochMillis message   a collective failed (then one more is tried:)
  * LATER message                the next collective failed too, at once
  * DONE                         mode "mismatch-*" ran out of steps without failing
@@ -24,7 +26,10 @@ public final class FailureWorkerMain {
         String mode = args[0];
         int exit = 0;
         try (ProcessGroup pg = ProcessGroup.fromEnv()) {
+            say("JOINED " + pg);
             Tensor t = Tensor.zeros(ELEMENTS);
+            float[] values = (float[]) t.data().storage().array();
+            float expected = pg.worldSize() * (pg.worldSize() + 1) / 2f;
             Tensor larger = Tensor.zeros(ELEMENTS + 1);
             for (int k = 0; mode.equals("loop") || k < 2 * MISMATCH_AT; k++) {
                 try {
@@ -34,9 +39,14 @@ public final class FailureWorkerMain {
                     } else if (odd && mode.equals("mismatch-size")) {
                         pg.allReduce(larger, ReduceOp.SUM);
                     } else {
+                        java.util.Arrays.fill(values, pg.rank() + 1);
                         pg.allReduce(t, ReduceOp.SUM);
                     }
-                    say("STEP " + k);
+                    boolean right = true;
+                    for (float v : values) {
+                        right &= !mode.equals("loop") || v == expected;
+                    }
+                    say((right ? "STEP " : "WRONG ") + k);
                 } catch (RuntimeException e) {
                     say("FAILED " + System.currentTimeMillis() + " " + oneLine(e));
                     try {

@@ -20,7 +20,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@link ProcessGroups#join}: Hazelcast rendezvous, Netty ring and teardown, ranks as threads. */
+/**
+ * {@link ProcessGroups#join}: Hazelcast rendezvous, the ring (shared memory, as all ranks are on
+ * this machine, or Netty when forced) and teardown, ranks as threads.
+ */
 class ProcessGroupsJoinTest {
 
     private static List<ProcessGroup> joinAll(int n) throws IOException {
@@ -40,6 +43,7 @@ class ProcessGroupsJoinTest {
         List<ProcessGroup> pgs = joinAll(2);
         List<float[]> results = Ranks.run(2, rank -> {
             try (ProcessGroup pg = pgs.get(rank)) {
+                assertTrue(pg.toString().contains("ShmTransport"), pg.toString());
                 assertEquals(rank, pg.rank());
                 assertEquals(2, pg.worldSize());
                 Tensor t = Tensor.of(new float[] {rank, 10 + rank, 0.1f * (rank + 1)}, 3);
@@ -50,6 +54,27 @@ class ProcessGroupsJoinTest {
         });
         assertArrayEquals(new float[] {0.5f, 10.5f, (0.1f + 0.2f) / 2}, results.get(0));
         assertArrayEquals(results.get(0), results.get(1), "ranks must agree bit for bit");
+    }
+
+    @Test
+    void join_transportNetty_connectsTheNettyRingOnOneHost() throws Exception {
+        System.setProperty("torus.comm.transport", "netty");
+        List<ProcessGroup> pgs;
+        try {
+            pgs = joinAll(2);
+        } finally {
+            System.clearProperty("torus.comm.transport");
+        }
+        List<float[]> results = Ranks.run(2, rank -> {
+            try (ProcessGroup pg = pgs.get(rank)) {
+                assertTrue(pg.toString().contains("NettyTransport"), pg.toString());
+                Tensor t = Tensor.of(new float[] {rank + 1, 2 * rank}, 2);
+                pg.allReduce(t, ReduceOp.SUM);
+                return t.toFloatArray();
+            }
+        });
+        assertArrayEquals(new float[] {3, 2}, results.get(0));
+        assertArrayEquals(new float[] {3, 2}, results.get(1));
     }
 
     @Test

@@ -27,7 +27,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  * back to back ({@link FailureWorkerMain}). Rank 1 is killed ({@code kill -9}) or frozen
  * ({@code kill -STOP}) in the middle; ranks 0 and 2 must fail within 10 s naming rank 1, and so
  * must their next collective. Ranks that issue different collectives or sizes are reported with
- * the ranks and sequence numbers. Detection times are printed ({@code DETECTED ...}).
+ * the ranks and sequence numbers. Detection times are printed ({@code DETECTED ...}). The workers
+ * are forced onto {@link #transport()} ({@code torus.comm.transport}); subclasses run the same
+ * tests over another transport.
  */
 class RealProcessFailureTest {
     private static final int N = 3;
@@ -51,6 +53,16 @@ class RealProcessFailureTest {
             }
             return null;
         }
+    }
+
+    /** The {@code torus.comm.transport} the workers run with. */
+    String transport() {
+        return "netty";
+    }
+
+    /** The transport class the workers must report joining over. */
+    String transportClass() {
+        return "NettyTransport";
     }
 
     @AfterEach
@@ -122,8 +134,10 @@ class RealProcessFailureTest {
 
     private void awaitSteps(int steps) throws InterruptedException {
         for (int r = 0; r < N; r++) {
+            String joined = workers.get(r).await(120_000, "JOINED", "FAILED");
+            assertTrue(joined != null && joined.contains(transportClass()), "rank " + r + " said " + joined);
             for (int k = 0; k < steps; k++) {
-                String line = workers.get(r).await(120_000, "STEP", "FAILED");
+                String line = workers.get(r).await(120_000, "STEP", "FAILED", "WRONG");
                 assertTrue(line != null && line.startsWith("STEP"), "rank " + r + " said " + line);
             }
         }
@@ -137,7 +151,7 @@ class RealProcessFailureTest {
         String job = "failure-test-" + UUID.randomUUID();
         for (int r = 0; r < N; r++) {
             ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx384m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+                    "-Xmx384m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Dtorus.comm.transport=" + transport(),
                     "-cp", System.getProperty("java.class.path"), FailureWorkerMain.class.getName(), mode)
                     .redirectErrorStream(true);
             pb.environment().putAll(new WorkerEnv(r, N, r, endpoint, job, Path.of("."), "cpu").toMap());

@@ -41,8 +41,10 @@ class TlsJoinTest {
                 .redirectError(ProcessBuilder.Redirect.INHERIT);
         pb.environment().put(TlsConfig.CERT_ENV, pem.certificate().toString());
         pb.environment().put(TlsConfig.KEY_ENV, pem.privateKey().toString());
+        pb.environment().put(ProcessGroups.TRANSPORT_ENV, "netty"); // TLS is for the Netty ring; one host would pick shm
         pb.environment().remove(ProcessGroups.JOB_SECRET_ENV); // this JVM has none (the token over TLS: TlsTest)
         Process child = pb.start();
+        System.setProperty("torus.comm.transport", "netty");
         System.setProperty(TlsConfig.CERT_PROPERTY, pem.certificate().toString());
         System.setProperty(TlsConfig.KEY_PROPERTY, pem.privateKey().toString());
         try {
@@ -53,6 +55,7 @@ class TlsJoinTest {
                 assertArrayEquals(new float[] {4, 5, 6}, t.toFloatArray());
             }
         } finally {
+            System.clearProperty("torus.comm.transport");
             System.clearProperty(TlsConfig.CERT_PROPERTY);
             System.clearProperty(TlsConfig.KEY_PROPERTY);
             child.destroyForcibly();

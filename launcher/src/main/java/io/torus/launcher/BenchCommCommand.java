@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-/** {@code torus bench comm}: all-reduce bus bandwidth over the Netty ring beside gloo (see {@link CommBench}). */
+/** {@code torus bench comm}: all-reduce bus bandwidth over shared memory and the Netty ring beside gloo (see {@link CommBench}). */
 @Command(name = "comm", mixinStandardHelpOptions = true, versionProvider = TorusCli.Version.class,
         description = {"All-reduce bus bandwidth, 2 (N-1)/N x bytes / time, of N worker JVMs on 127.0.0.1",
             "beside PyTorch's gloo backend run as N processes in the same run. Goal: >= 2x gloo at >= 16 MiB."},
@@ -29,13 +29,17 @@ final class BenchCommCommand implements Callable<Integer> {
             description = "Python with torch (default: $TORUS_BENCH_PYTHON, else /usr/bin/python3).")
     String python;
 
+    @Option(names = "--transports", split = ",", defaultValue = "shm,netty",
+            description = "Torus transports to measure, each forced with torus.comm.transport (default: ${DEFAULT-VALUE}).")
+    java.util.List<String> transports;
+
     @Option(names = "--no-reference", description = "Skip the gloo reference.")
     boolean noReference;
 
     @Override
     public Integer call() {
         Path script = noReference ? null : Path.of(System.getProperty("torus.home", "."), "scripts", "bench", "gloo_allreduce.py");
-        return new CommBench(ranks, sizes, iters, python != null ? python : TensorBenchConfig.defaultPython(), script)
-                .run(System.out);
+        return new CommBench(ranks, sizes, iters, python != null ? python : TensorBenchConfig.defaultPython(), script,
+                transports).run(System.out);
     }
 }

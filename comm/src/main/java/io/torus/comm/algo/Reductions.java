@@ -68,6 +68,10 @@ final class Reductions {
     private static void floats(ReduceOp op, float[] acc, int a, float[] in, int b, int n) {
         switch (op) {
             case SUM, AVG -> {
+                if (VectorSums.ENABLED) {
+                    VectorSums.add(acc, a, in, b, n);
+                    return;
+                }
                 for (int i = 0; i < n; i++) {
                     acc[a + i] += in[b + i];
                 }
@@ -88,6 +92,10 @@ final class Reductions {
     private static void doubles(ReduceOp op, double[] acc, int a, double[] in, int b, int n) {
         switch (op) {
             case SUM, AVG -> {
+                if (VectorSums.ENABLED) {
+                    VectorSums.add(acc, a, in, b, n);
+                    return;
+                }
                 for (int i = 0; i < n; i++) {
                     acc[a + i] += in[b + i];
                 }

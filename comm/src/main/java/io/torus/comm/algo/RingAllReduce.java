@@ -52,6 +52,16 @@ import io.torus.comm.transport.Transport;
  * about one piece of latency instead of one chunk. The arithmetic and its order are unchanged,
  * so results stay bit-identical.
  *
+ * Send window. A rank starts by sending its whole own chunk, S/N bytes, before it receives
+ * anything; a transport with bounded buffers (the shared-memory ring) cannot take that at once,
+ * and a TCP receiver would queue it all in memory. So sends go through an outbox in wire order
+ * and leave it only while this rank has sent at most SEND_AHEAD pieces more than it has received:
+ * the own chunk trickles out as the left neighbour's pieces arrive, and the ring stays paced. The
+ * order on the wire is unchanged. The outbox never holds more than (pieces of chunk 0) -
+ * SEND_AHEAD pieces, always the latest ones, while at least N - 1 whole chunks are queued after
+ * any piece before this rank overwrites that piece's elements (all-gather receives), so a queued
+ * piece is always sent before its elements change. What is left at the end is sent then.
+ *
  * Message tags: piece j of chunk c is id c * P + j in phase 1 and (N + c) * P + j in phase 2,
  * where P is the number of pieces of chunk 0 (the largest), the same on every rank.
  *
@@ -64,6 +74,8 @@ final class RingAllReduce {
     private static final int ALL_GATHER = 1;
     /** The pipeline's unit: chunks travel in pieces of at most this many bytes (see the pipelining note). */
     static final int PIECE_BYTES = 1 << 19;
+    /** Pieces a rank may have sent beyond those it has received (see the send-window note). */
+    static final int SEND_AHEAD = 4;
 
     private final Transport transport;
     private final Ring ring;
@@ -77,6 +89,10 @@ final class RingAllReduce {
     private final int shift;
     private final int pieceElements;
     private final int maxPieces;
+    /** Pieces waiting for the send window, in wire order: {phase, chunk, piece}. */
+    private final java.util.ArrayDeque<int[]> outbox = new java.util.ArrayDeque<>();
+    private long sent;
+    private long received;
 
     private RingAllReduce(Transport transport, long seq, Object data, int offset, int length, ReduceOp op,
                           Object scratch, int shift) {
@@ -102,6 +118,7 @@ final class RingAllReduce {
         RingAllReduce ring = new RingAllReduce(transport, seq, data, offset, length, op, scratch, 0);
         ring.reduceScatter();
         ring.allGather();
+        ring.flushAll();
     }
 
     /**
@@ -113,7 +130,9 @@ final class RingAllReduce {
      */
     static void reduceScatter(Transport transport, long seq, Object data, int offset, int length, ReduceOp op,
                               Object scratch) {
-        new RingAllReduce(transport, seq, data, offset, length, op, scratch, 1).reduceScatter();
+        RingAllReduce ring = new RingAllReduce(transport, seq, data, offset, length, op, scratch, 1);
+        ring.reduceScatter();
+        ring.flushAll();
     }
 
     private void reduceScatter() {
@@ -161,7 +180,28 @@ final class RingAllReduce {
         return ChunkPlan.ofMaxLength(plan.length(c), pieceElements);
     }
 
+    /** Queues a piece for the right neighbour; it leaves as soon as the send window allows. */
     private void send(int phase, int chunk, int piece) {
+        outbox.addLast(new int[] {phase, chunk, piece});
+        flush();
+    }
+
+    private void flush() {
+        while (!outbox.isEmpty() && sent < received + SEND_AHEAD) {
+            int[] next = outbox.pollFirst();
+            sendNow(next[0], next[1], next[2]);
+        }
+    }
+
+    private void flushAll() {
+        while (!outbox.isEmpty()) {
+            int[] next = outbox.pollFirst();
+            sendNow(next[0], next[1], next[2]);
+        }
+    }
+
+    private void sendNow(int phase, int chunk, int piece) {
+        sent++;
         ChunkPlan p = pieces(chunk);
         transport.send(ring.right(), tag(phase, chunk, piece), data, offset + plan.offset(chunk) + p.offset(piece),
                 p.length(piece));
@@ -169,6 +209,8 @@ final class RingAllReduce {
 
     private void receive(int phase, int chunk, int piece, Object into, int at) {
         transport.receive(ring.left(), tag(phase, chunk, piece), into, at, pieces(chunk).length(piece));
+        received++;
+        flush();
     }
 
     /** Message ids: piece j of chunk c is (c * P + j) in phase 1 and ((N + c) * P + j) in phase 2, P = pieces of chunk 0. */

@@ -84,6 +84,8 @@ public final class HazelcastRendezvous implements AutoCloseable {
     static final String RANK = "torus.rank";
     static final String WORLD_SIZE = "torus.world.size";
     static final String DATA_ADDRESS = "torus.data.address";
+    static final String HOST_ID = "torus.host.id";
+    static final String NONCE = "torus.nonce";
     static final String DEPARTURES = "torus.departures";
     static final String PROGRESS_REQUESTS = "torus.progress.requests";
     static final String PROGRESS = "torus.progress";
@@ -153,7 +155,9 @@ public final class HazelcastRendezvous implements AutoCloseable {
         config.getMemberAttributeConfig()
                 .setAttribute(RANK, Integer.toString(spec.rank()))
                 .setAttribute(WORLD_SIZE, Integer.toString(spec.worldSize()))
-                .setAttribute(DATA_ADDRESS, data.getAddress().getHostAddress() + ":" + data.getPort());
+                .setAttribute(DATA_ADDRESS, data.getAddress().getHostAddress() + ":" + data.getPort())
+                .setAttribute(HOST_ID, spec.hostId())
+                .setAttribute(NONCE, spec.nonce());
         return config;
     }
 
@@ -169,7 +173,8 @@ public final class HazelcastRendezvous implements AutoCloseable {
             while (true) {
                 Roster roster = new Roster(hz.getCluster().getMembers());
                 if (roster.complete()) {
-                    RendezvousInfo info = new RendezvousInfo(spec.rank(), spec.worldSize(), 0, roster.addresses());
+                    RendezvousInfo info = new RendezvousInfo(spec.rank(), spec.worldSize(), 0, roster.addresses(),
+                            roster.hostIds(), roster.nonceOf(0));
                     log.debug("rank {}: rendezvous of job '{}' complete: {}", spec.rank(), spec.jobId(), info.peers());
                     return info;
                 }
@@ -349,6 +354,8 @@ public final class HazelcastRendezvous implements AutoCloseable {
     private final class Roster {
         private final InetSocketAddress[] byRank = new InetSocketAddress[spec.worldSize()];
         private final Member[] members = new Member[spec.worldSize()];
+        private final String[] hostIds = new String[spec.worldSize()];
+        private final String[] nonces = new String[spec.worldSize()];
 
         Roster(Set<Member> present) {
             for (Member m : present) {
@@ -376,6 +383,10 @@ public final class HazelcastRendezvous implements AutoCloseable {
                 }
                 members[r] = m;
                 byRank[r] = parseAddress(address, m);
+                String hostId = m.getAttribute(HOST_ID);
+                String nonce = m.getAttribute(NONCE);
+                hostIds[r] = hostId == null ? "" : hostId;
+                nonces[r] = nonce == null ? "" : nonce;
             }
         }
 
@@ -385,6 +396,14 @@ public final class HazelcastRendezvous implements AutoCloseable {
 
         List<InetSocketAddress> addresses() {
             return List.of(byRank);
+        }
+
+        List<String> hostIds() {
+            return List.of(hostIds);
+        }
+
+        String nonceOf(int rank) {
+            return nonces[rank];
         }
 
         String describeMissing() {

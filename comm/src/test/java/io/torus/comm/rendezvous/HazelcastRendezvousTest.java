@@ -16,6 +16,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -31,21 +32,23 @@ class HazelcastRendezvousTest {
 
     static RendezvousSpec spec(String job, Endpoint endpoint, int rank, int worldSize) {
         return new RendezvousSpec(job, endpoint, rank, worldSize, "127.0.0.1",
-                new InetSocketAddress("127.0.0.1", 40_000 + rank));
+                new InetSocketAddress("127.0.0.1", 40_000 + rank), "host-" + rank, RendezvousSpec.newNonce());
     }
 
     @Test
     void join_twoMembersAgreeOnRanksAndAddressesAndReportACrash() throws Exception {
         String job = "rdzv-test-" + UUID.randomUUID();
         Endpoint endpoint = new Endpoint("127.0.0.1", freePort());
-        List<HazelcastRendezvous> members = Ranks.run(2, rank ->
-                HazelcastRendezvous.start(spec(job, endpoint, rank, 2), TIMEOUT));
+        List<RendezvousSpec> specs = List.of(spec(job, endpoint, 0, 2), spec(job, endpoint, 1, 2));
+        List<HazelcastRendezvous> members = Ranks.run(2, rank -> HazelcastRendezvous.start(specs.get(rank), TIMEOUT));
         try {
             List<RendezvousInfo> infos = Ranks.run(2, rank -> members.get(rank).await(TIMEOUT));
             List<InetSocketAddress> expected = List.of(new InetSocketAddress("127.0.0.1", 40_000),
                     new InetSocketAddress("127.0.0.1", 40_001));
             for (int rank = 0; rank < 2; rank++) {
-                assertEquals(new RendezvousInfo(rank, 2, 0, expected), infos.get(rank));
+                assertEquals(new RendezvousInfo(rank, 2, 0, expected, List.of("host-0", "host-1"), specs.get(0).nonce()),
+                        infos.get(rank));
+                assertFalse(infos.get(rank).allOnOneHost());
             }
 
             CompletableFuture<Integer> lost = new CompletableFuture<>();

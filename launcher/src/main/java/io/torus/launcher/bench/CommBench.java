@@ -27,9 +27,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /*
- * torus bench comm: all-reduce bus bandwidth of Torus over Netty on 127.0.0.1, N worker JVMs
- * joined through the real rendezvous (ProcessGroups.join), beside PyTorch's gloo backend run the
- * same way (scripts/bench/gloo_allreduce.py, N Python processes), the two taking turns on the CPU.
+ * torus bench comm: all-reduce bus bandwidth of Torus, N worker JVMs on this machine joined
+ * through the real rendezvous (ProcessGroups.join), once per transport (shared memory, then Netty
+ * on 127.0.0.1, forced with torus.comm.transport), beside PyTorch's gloo backend run the same way
+ * (scripts/bench/gloo_allreduce.py, N Python processes), all taking turns on the CPU, and beside
+ * iperf3's one-stream TCP loopback figure measured in the same run. The load average is printed
+ * before and after: on a shared machine only the side-by-side ratios mean much.
  *
  * Bus bandwidth follows nccl-tests: 2 (N - 1)/N x bytes / time, the traffic each link of a ring
  * carries, so figures for different N compare directly with the link speed (iperf3 loopback).
@@ -45,8 +48,23 @@ public final class CommBench {
     private final int iters;
     private final String python;
     private final Path glooScript;
+    private final List<String> transports;
 
     public CommBench(int[] ranks, int[] sizesMib, int iters, String python, Path glooScript) {
+        this(ranks, sizesMib, iters, python, glooScript, List.of("shm", "netty"));
+    }
+
+    /** @param transports the values of {@code torus.comm.transport} to measure, in order (shm, netty, auto) */
+    public CommBench(int[] ranks, int[] sizesMib, int iters, String python, Path glooScript, List<String> transports) {
+        for (String t : transports) {
+            if (!List.of("shm", "netty", "auto").contains(t)) {
+                throw new IllegalArgumentException("bench comm: transport '" + t + "': expected shm, netty or auto");
+            }
+        }
+        if (transports.isEmpty()) {
+            throw new IllegalArgumentException("bench comm: no transport: expected one or more of shm, netty, auto");
+        }
+        this.transports = List.copyOf(transports);
         this.ranks = ranks.clone();
         this.sizesMib = sizesMib.clone();
         this.iters = iters;
@@ -54,29 +72,99 @@ public final class CommBench {
         this.glooScript = glooScript;
     }
 
-    /** Runs both sides for every world size and prints the table; 0 on success. */
+    /** Runs every side for every world size and prints the table; 0 on success. */
     public int run(PrintStream out) {
-        out.printf("all-reduce bus bandwidth, float32, 127.0.0.1, GB/s (10^9 B/s); %d cores%n",
-                Runtime.getRuntime().availableProcessors());
-        out.printf("%5s %8s %12s %12s %8s%n", "ranks", "MiB", "torus", "gloo", "ratio");
+        out.printf("all-reduce bus bandwidth, float32, this machine, GB/s (10^9 B/s); %d cores; load average %s%n",
+                Runtime.getRuntime().availableProcessors(), loadAverage());
+        StringBuilder header = new StringBuilder(String.format("%5s %8s", "ranks", "MiB"));
+        for (String t : transports) {
+            header.append(String.format(" %10s", "torus-" + t));
+        }
+        header.append(String.format(" %10s", "gloo"));
+        for (String t : transports) {
+            header.append(String.format(" %11s", t + "/gloo"));
+        }
+        out.println(header);
         for (int n : ranks) {
-            Map<Integer, Double> torus = runTorus(n);
+            List<Map<Integer, Double>> torus = new ArrayList<>();
+            for (String t : transports) {
+                torus.add(runTorus(n, t));
+            }
             Map<Integer, Double> gloo = glooScript != null && Files.exists(glooScript) ? runGloo(n) : Map.of();
             for (int mib : sizesMib) {
-                Double t = torus.get(mib);
+                StringBuilder row = new StringBuilder(String.format("%5d %8d", n, mib));
+                for (Map<Integer, Double> m : torus) {
+                    row.append(String.format(" %10s", fmt(m.get(mib))));
+                }
                 Double g = gloo.get(mib);
-                out.printf("%5d %8d %12s %12s %8s%n", n, mib, fmt(t), fmt(g),
-                        t != null && g != null ? String.format("%.2fx", t / g) : "-");
+                row.append(String.format(" %10s", fmt(g)));
+                for (Map<Integer, Double> m : torus) {
+                    Double t = m.get(mib);
+                    row.append(String.format(" %11s", t != null && g != null ? String.format("%.2fx", t / g) : "-"));
+                }
+                out.println(row);
             }
         }
+        Double iperf = iperf3LoopbackGBs();
+        out.printf("iperf3 TCP loopback, one stream, 3 s: %s GB/s%n", iperf == null ? "- (iperf3 not run)" : fmt(iperf));
+        out.printf("load average after: %s%n", loadAverage());
         return 0;
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
+    /** One iperf3 client stream to a one-shot iperf3 server on 127.0.0.1 for 3 s, in GB/s; null if iperf3 is missing. */
+    static Double iperf3LoopbackGBs() {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        } catch (IOException e) {
+            return null;
+        }
+        Process server = null;
+        try {
+            server = new ProcessBuilder("iperf3", "-s", "-1", "-B", "127.0.0.1", "-p", Integer.toString(port))
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            Pattern sender = Pattern.compile("([0-9.]+) Gbits/sec.*sender");
+            for (int attempt = 0; attempt < 20; attempt++) {
+                Process client = new ProcessBuilder("iperf3", "-c", "127.0.0.1", "-p", Integer.toString(port), "-t", "3")
+                        .redirectErrorStream(true).start();
+                String text = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                client.waitFor(30, TimeUnit.SECONDS);
+                Matcher m = sender.matcher(text);
+                if (m.find()) {
+                    return Double.parseDouble(m.group(1)) / 8;
+                }
+                if (!text.contains("Connection refused")) {
+                    return null;
+                }
+                Thread.sleep(100); // the server is still starting: not synchronisation of results, a retry
+            }
+            return null;
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } finally {
+            if (server != null) {
+                server.destroyForcibly();
+            }
+        }
     }
 
     private static String fmt(Double v) {
         return v == null ? "-" : String.format("%.3f", v);
     }
 
-    private Map<Integer, Double> runTorus(int n) {
+    private Map<Integer, Double> runTorus(int n, String transport) {
         String endpoint;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             endpoint = "127.0.0.1:" + s.getLocalPort();
@@ -88,6 +176,7 @@ public final class CommBench {
         List<String> jvm = new ArrayList<>(List.of(java));
         jvm.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
                 .filter(a -> a.startsWith("--add-") || a.startsWith("-D")).toList());
+        jvm.add("-Dtorus.comm.transport=" + transport);
         jvm.addAll(List.of("-Xmx" + Math.max(512, 4 * maxMib() + 256) + "m", "-cp", System.getProperty("java.class.path"),
                 CommBench.class.getName(), joinInts(sizesMib), Integer.toString(iters)));
         List<Process> procs = new ArrayList<>();
@@ -95,6 +184,7 @@ public final class CommBench {
             for (int r = 0; r < n; r++) {
                 ProcessBuilder pb = new ProcessBuilder(jvm).redirectErrorStream(true);
                 pb.environment().putAll(new WorkerEnv(r, n, r, endpoint, job, Path.of("."), "cpu").toMap());
+                pb.environment().remove("TORUS_COMM_TRANSPORT");
                 if (r != 0) {
                     pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
                 }

@@ -41,6 +41,12 @@ public record Tunable(String key, Predicate<String> valid, String expected) {
         return integer(key, min, Long.MAX_VALUE);
     }
 
+    static Tunable powerOfTwo(String key, long min, long max) {
+        Predicate<String> inRange = integer(key, min, max).valid();
+        return new Tunable(key, v -> inRange.test(v) && Long.bitCount(Long.parseLong(v)) == 1,
+                "a power of two in " + min + ".." + max);
+    }
+
     static Tunable bool(String key) {
         return new Tunable(key, v -> v.equals("true") || v.equals("false"), "true or false");
     }

@@ -41,6 +41,10 @@ public final class Tunables {
         add(Tunable.atLeast("torus.comm.receive.timeout.seconds", 1));
         add(Tunable.atLeast("torus.comm.io.threads", 1));
         add(Tunable.atLeast("torus.comm.stall.report.seconds", 0));
+        add(Tunable.oneOf("torus.comm.transport", List.of("auto", "netty", "shm")));
+        add(Tunable.powerOfTwo("torus.comm.shm.ring.bytes", 64 << 10, 1 << 30));
+        add(Tunable.text("torus.comm.shm.dir", "a directory, or empty for /dev/shm (else java.io.tmpdir)"));
+        add(Tunable.atLeast("torus.comm.shm.spill.after.millis", 0));
         add(Tunable.atLeast("torus.ddp.bucket.cap.bytes", 1));
         add(Tunable.atLeast("torus.intraop.threads", 1));
         add(Tunable.nonBlank("torus.blas.coretype", "auto, inherit or an OpenBLAS core name such as SkylakeX"));
