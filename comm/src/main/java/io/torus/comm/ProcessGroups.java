@@ -55,15 +55,13 @@ public final class ProcessGroups {
      */
     public static ProcessGroup join(WorkerEnv env) {
         Objects.requireNonNull(env, "env");
-        TransportMode mode = TransportMode.configured();
         Endpoint endpoint = Endpoint.parse(env.rdzvEndpoint());
         String host = endpoint.localHost();
         Duration timeout = Duration.ofSeconds(Long.getLong("torus.rdzv.timeout.seconds", 120));
         long start = System.nanoTime();
         byte[] secret = jobSecret();
         TlsConfig tls = TlsConfig.fromEnvironment();
-        ShmTransport.Options shmOptions = ShmTransport.Options.defaults();
-        String hostId = mode == TransportMode.NETTY ? "" : ShmTransport.hostIdentity(shmOptions.directory());
+        String hostId = localHostIdentity();
         // Always bound: its address is what the rendezvous publishes, and the ring may need it.
         NettyTransport netty = NettyTransport.bind(host,
                 NettyTransport.Options.defaults().withJobSecret(secret).withTls(tls));
@@ -74,16 +72,8 @@ public final class ProcessGroups {
                     env.worldSize(), host, netty.localAddress(), hostId, RendezvousSpec.newNonce()), timeout);
             RendezvousInfo info = rendezvous.await(timeout);
             rendezvous.onMemberLost(lost -> current.get().abort(lost, LOST));
-            Transport transport;
-            if (mode.useShm(info)) {
-                transport = ShmTransport.connect(info.rank(), info.worldSize(),
-                        shmKey(env.jobId(), info.generation(), info.groupNonce(), secret), shmOptions);
-                current.set(transport);
-                netty.close();
-            } else {
-                netty.connect(info.rank(), info.peers());
-                transport = netty;
-            }
+            Transport transport = connect(netty, info, env.jobId(), secret);
+            current.set(transport);
             log.info("rank {} of {} joined job '{}' in {} ms over {}{}", env.rank(), env.worldSize(), env.jobId(),
                     (System.nanoTime() - start) / 1_000_000, transport,
                     tls == null || transport != netty ? "" : " (TLS, certificate " + tls.certificate() + ")");
@@ -96,6 +86,34 @@ public final class ProcessGroups {
             }
             throw e;
         }
+    }
+
+    /**
+     * This process's machine identity as ranks publish it to choose shared memory (see
+     * {@link TransportMode}); empty when {@code torus.comm.transport=netty}.
+     */
+    public static String localHostIdentity() {
+        return TransportMode.configured() == TransportMode.NETTY ? ""
+                : ShmTransport.hostIdentity(ShmTransport.Options.defaults().directory());
+    }
+
+    /**
+     * Connects the ring once every rank's address and host identity is known ({@code info}): over
+     * shared memory when {@link TransportMode} allows it and every rank is on this machine (then
+     * {@code netty}, bound only to publish an address, is closed), else over {@code netty}. Used by
+     * {@link #join} and by hosts that exchange addresses themselves (Spark's barrier allGather).
+     *
+     * @param secret the job secret keying the shared-memory file names, or null
+     */
+    public static Transport connect(NettyTransport netty, RendezvousInfo info, String jobId, byte[] secret) {
+        if (TransportMode.configured().useShm(info)) {
+            Transport shm = ShmTransport.connect(info.rank(), info.worldSize(),
+                    shmKey(jobId, info.generation(), info.groupNonce(), secret), ShmTransport.Options.defaults());
+            netty.close();
+            return shm;
+        }
+        netty.connect(info.rank(), info.peers());
+        return netty;
     }
 
     /** The environment variable that picks the data plane; it wins over {@code torus.comm.transport}. */

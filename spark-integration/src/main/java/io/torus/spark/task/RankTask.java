@@ -5,6 +5,8 @@ import io.torus.comm.ProcessGroup;
 import io.torus.comm.ProcessGroups;
 import io.torus.comm.TrainingJob;
 import io.torus.comm.transport.Transport;
+import io.torus.comm.rendezvous.RendezvousInfo;
+import io.torus.comm.rendezvous.RendezvousSpec;
 import io.torus.comm.transport.netty.NettyTransport;
 import io.torus.spark.data.PartitionedHostedData;
 import io.torus.tensor.Device;
@@ -29,10 +31,12 @@ import java.util.List;
  * <ol>
  *   <li>loads the job class by name (a missing class fails before anyone waits);</li>
  *   <li>binds a Netty transport on its executor's host (an ephemeral port);</li>
- *   <li>swaps {@code host:port} with the others in a single {@link BarrierTaskContext#allGather}
+ *   <li>swaps {@code host:port}, its machine identity and a nonce ({@link RankHello}) with the
+ *       others in a single {@link BarrierTaskContext#allGather}
  *       (about one second: Spark polls once a second), so rank r = partition id r learns every
  *       peer's address in rank order;</li>
- *   <li>connects the ring and runs the job; every gradient byte goes over Netty, never Spark.</li>
+ *   <li>connects the ring and runs the job; every gradient byte goes over shared memory (all
+ *       ranks on one machine, as {@code torus run} decides) or Netty, never Spark.</li>
  * </ol>
  * Failure: the job's exception becomes a {@link RankFailure} naming the rank. Spark then fails the
  * whole stage and kills the other ranks; a watchdog aborts a killed rank's transport, so that a
@@ -87,27 +91,34 @@ public final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterato
 
         // BarrierTaskInfo.address() is the executor's host:port (its RPC port, not ours).
         String host = spec.bindHost() != null ? spec.bindHost() : RankAddress.decode(infos[rank].address()).host();
-        NettyTransport transport = null;
+        Transport transport = null;
         ProcessGroup group = null;
         Watchdog watchdog = null;
         String phase = "to connect for";
         RankFailure failure = null;
         try {
-            // 2. Bind, swap addresses in the one allGather, connect the ring.
-            transport = NettyTransport.bind(host);
-            RankAddress self = RankAddress.of(transport.localAddress());
-            watchdog = new Watchdog(ctx, rank, transport);
-            List<RankAddress> all = new ArrayList<>(world);
-            for (String a : ctx.allGather(self.encode())) {
-                all.add(RankAddress.decode(a));
+            // 2. Bind, swap addresses (and host identities) in the one allGather, connect the ring:
+            //    over shared memory when every rank is on this machine, as torus run's workers.
+            NettyTransport netty = NettyTransport.bind(host);
+            transport = netty;
+            RankAddress self = RankAddress.of(netty.localAddress());
+            watchdog = new Watchdog(ctx, rank);
+            watchdog.watch(null, transport);
+            RankHello hello = new RankHello(self, ProcessGroups.localHostIdentity(), RendezvousSpec.newNonce());
+            List<RankHello> all = new ArrayList<>(world);
+            for (String a : ctx.allGather(hello.encode())) {
+                all.add(RankHello.decode(a));
             }
-            transport.connect(rank, all.stream().map(RankAddress::toSocketAddress).toList());
+            RendezvousInfo info = new RendezvousInfo(rank, world, ctx.stageAttemptNumber(),
+                    all.stream().map(h -> h.address().toSocketAddress()).toList(),
+                    all.stream().map(RankHello::hostId).toList(), all.get(0).nonce());
+            transport = ProcessGroups.connect(netty, info, spec.runDir(), null);
             group = ProcessGroups.overTransport(transport);
-            watchdog.watch(group);
-            int localRank = (int) all.subList(0, rank).stream().filter(a -> a.host().equals(self.host())).count();
+            watchdog.watch(group, transport);
+            int localRank = (int) all.subList(0, rank).stream().filter(a -> a.address().host().equals(self.host())).count();
             long t1 = System.nanoTime();
-            LOG.info("rank {} of {}: connected at {} (local rank {}) in {} ms; running {}", rank, world,
-                    self.encode(), localRank, (t1 - t0) / 1_000_000, job);
+            LOG.info("rank {} of {}: connected at {} over {} (local rank {}) in {} ms; running {}", rank, world,
+                    self.encode(), transport, localRank, (t1 - t0) / 1_000_000, job);
 
             // 3. Run the job.
             phase = "in";
@@ -188,9 +199,10 @@ public final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterato
     private static final class Watchdog {
         private final Thread thread;
         private volatile ProcessGroup group;
+        private volatile Transport transport;
         private volatile boolean stopped;
 
-        Watchdog(BarrierTaskContext ctx, int rank, Transport transport) {
+        Watchdog(BarrierTaskContext ctx, int rank) {
             thread = new Thread(() -> {
                 while (!stopped) {
                     if (ctx.isInterrupted()) {
@@ -213,8 +225,9 @@ public final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterato
             thread.start();
         }
 
-        void watch(ProcessGroup g) {
+        void watch(ProcessGroup g, Transport t) {
             group = g;
+            transport = t;
         }
 
         void stop() {
