@@ -2,6 +2,11 @@ package io.torus.comm.algo;
 
 import io.torus.comm.ReduceOp;
 import io.torus.comm.transport.Elements;
+import io.torus.comm.transport.Fold;
+import io.torus.tensor.DType;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /*
  * The element-wise arithmetic of each ReduceOp, on slices of element arrays (see Elements), with
@@ -28,6 +33,66 @@ final class Reductions {
             case INT64 -> longs(op, (long[]) acc, accOffset, (long[]) in, inOffset, n);
             case INT32 -> ints(op, (int[]) acc, accOffset, (int[]) in, inOffset, n);
             case BOOL -> bools(op, (boolean[]) acc, accOffset, (boolean[]) in, inOffset, n);
+        }
+    }
+
+    /**
+     * {@link #accumulate} as a {@link Fold}, for {@link io.torus.comm.transport.Transport#receiveReduce}.
+     * Not thread-safe (it keeps a small staging array): one per collective call.
+     */
+    static Fold fold(ReduceOp op) {
+        return new OpFold(op);
+    }
+
+    /**
+     * Folding from a buffer: FLOAT32 and FLOAT64 SUM / AVG, the hot path of every all-reduce, load
+     * lanes straight from the buffer (VectorSums); everything else copies blocks of STAGE elements
+     * into a small array (it stays in L1) and runs the very same {@link #accumulate} on them, so
+     * the arithmetic is that of the array path by construction.
+     */
+    private static final class OpFold implements Fold {
+        private static final int STAGE = 2048;
+        private final ReduceOp op;
+        private Object stage;
+
+        OpFold(ReduceOp op) {
+            this.op = op;
+        }
+
+        @Override
+        public void fold(Object acc, int accOffset, Object in, int inOffset, int n) {
+            accumulate(op, acc, accOffset, in, inOffset, n);
+        }
+
+        @Override
+        public void fold(Object acc, int accOffset, ByteBuffer in, int at, int n) {
+            DType dtype = Elements.dtype(acc);
+            ByteBuffer le = in.order() == ByteOrder.LITTLE_ENDIAN ? in : in.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+            if (VectorSums.ENABLED && (op == ReduceOp.SUM || op == ReduceOp.AVG)) {
+                if (dtype == DType.FLOAT32) {
+                    VectorSums.add((float[]) acc, accOffset, le, at, n);
+                    return;
+                } else if (dtype == DType.FLOAT64) {
+                    VectorSums.add((double[]) acc, accOffset, le, at, n);
+                    return;
+                }
+            }
+            if (stage == null || Elements.dtype(stage) != dtype) {
+                stage = switch (dtype) {
+                    case FLOAT32 -> new float[STAGE];
+                    case FLOAT64 -> new double[STAGE];
+                    case INT64 -> new long[STAGE];
+                    case INT32 -> new int[STAGE];
+                    case BOOL -> new boolean[STAGE];
+                };
+            }
+            int size = Elements.byteSize(dtype);
+            for (int done = 0; done < n; ) {
+                int k = Math.min(STAGE, n - done);
+                Elements.read(le.duplicate().position(at + done * size), stage, 0, k);
+                accumulate(op, acc, accOffset + done, stage, 0, k);
+                done += k;
+            }
         }
     }
 

@@ -2,6 +2,7 @@ package io.torus.comm.algo;
 
 import io.torus.comm.ReduceOp;
 import io.torus.comm.transport.Elements;
+import io.torus.comm.transport.Fold;
 import io.torus.comm.transport.Tag;
 import io.torus.comm.transport.Transport;
 
@@ -50,7 +51,10 @@ import io.torus.comm.transport.Transport;
  * phase 2 piece by piece. Sending (the event loop writing the previous pieces), receiving (the
  * event loop reading the next ones) and reducing (this thread) then overlap, and a step costs
  * about one piece of latency instead of one chunk. The arithmetic and its order are unchanged,
- * so results stay bit-identical.
+ * so results stay bit-identical. A reduce-scatter receive is a Transport.receiveReduce: most
+ * transports receive into the scratch array and fold from there; the shared-memory one folds
+ * straight out of its mapped ring (one pass over the piece fewer), with the same element-wise
+ * arithmetic (Reductions.fold).
  *
  * Send window. A rank starts by sending its whole own chunk, S/N bytes, before it receives
  * anything; a transport with bounded buffers (the shared-memory ring) cannot take that at once,
@@ -85,6 +89,7 @@ final class RingAllReduce {
     private final ChunkPlan plan;
     private final ReduceOp op;
     private final Object scratch;
+    private final Fold fold;
     /** 0: rank r ends phase 1 owning chunk r + 1 (all-reduce); 1: owning chunk r (reduce-scatter). */
     private final int shift;
     private final int pieceElements;
@@ -104,6 +109,7 @@ final class RingAllReduce {
         this.plan = new ChunkPlan(length, ring.size());
         this.op = op;
         this.scratch = scratch;
+        this.fold = Reductions.fold(op);
         this.shift = shift;
         this.pieceElements = PIECE_BYTES / Elements.byteSize(Elements.dtype(data));
         this.maxPieces = pieces(0).parts();
@@ -147,8 +153,7 @@ final class RingAllReduce {
             ChunkPlan p = pieces(incoming);
             for (int j = 0; j < p.parts(); j++) {
                 int at = offset + plan.offset(incoming) + p.offset(j);
-                receive(REDUCE_SCATTER, incoming, j, scratch, 0);
-                Reductions.accumulate(op, data, at, scratch, 0, p.length(j));
+                receiveReduce(incoming, j, at);
                 if (!last) {
                     send(REDUCE_SCATTER, incoming, j);  // on to the right at once: the next step's outgoing
                 } else {
@@ -209,6 +214,14 @@ final class RingAllReduce {
 
     private void receive(int phase, int chunk, int piece, Object into, int at) {
         transport.receive(ring.left(), tag(phase, chunk, piece), into, at, pieces(chunk).length(piece));
+        received++;
+        flush();
+    }
+
+    /** Receives piece j of chunk c of phase 1 and folds it into data at {@code at} (fused where the transport can). */
+    private void receiveReduce(int chunk, int piece, int at) {
+        transport.receiveReduce(ring.left(), tag(REDUCE_SCATTER, chunk, piece), data, at, pieces(chunk).length(piece),
+                fold, scratch);
         received++;
         flush();
     }

@@ -4,6 +4,9 @@ import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
 /**
  * {@code acc[i] += in[i]} with the incubating Vector API, for {@link Reductions}' SUM and AVG on
  * floating-point arrays: the hot loop of every all-reduce. C2 does not vectorize the plain loop
@@ -27,6 +30,16 @@ final class VectorSums {
         Lanes.add(acc, a, in, b, n);
     }
 
+    /** {@code acc[a + i] += in[i]}, {@code in} being {@code n} little-endian floats at byte {@code at} of a little-endian buffer. */
+    static void add(float[] acc, int a, ByteBuffer in, int at, int n) {
+        Lanes.add(acc, a, in, at, n);
+    }
+
+    /** {@code acc[a + i] += in[i]}, {@code in} being {@code n} little-endian doubles at byte {@code at} of a little-endian buffer. */
+    static void add(double[] acc, int a, ByteBuffer in, int at, int n) {
+        Lanes.add(acc, a, in, at, n);
+    }
+
     /** The code that names vector types, in its own class so that it is loaded only when enabled. */
     private static final class Lanes {
         private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
@@ -47,6 +60,30 @@ final class VectorSums {
             }
             for (; i < n; i++) {
                 acc[a + i] += in[b + i];
+            }
+        }
+
+        static void add(float[] acc, int a, ByteBuffer in, int at, int n) {
+            int i = 0;
+            for (int bound = FS.loopBound(n); i < bound; i += FS.length()) {
+                FloatVector.fromArray(FS, acc, a + i)
+                        .add(FloatVector.fromByteBuffer(FS, in, at + i * Float.BYTES, ByteOrder.LITTLE_ENDIAN))
+                        .intoArray(acc, a + i);
+            }
+            for (; i < n; i++) {
+                acc[a + i] += in.getFloat(at + i * Float.BYTES);
+            }
+        }
+
+        static void add(double[] acc, int a, ByteBuffer in, int at, int n) {
+            int i = 0;
+            for (int bound = DS.loopBound(n); i < bound; i += DS.length()) {
+                DoubleVector.fromArray(DS, acc, a + i)
+                        .add(DoubleVector.fromByteBuffer(DS, in, at + i * Double.BYTES, ByteOrder.LITTLE_ENDIAN))
+                        .intoArray(acc, a + i);
+            }
+            for (; i < n; i++) {
+                acc[a + i] += in.getDouble(at + i * Double.BYTES);
             }
         }
 

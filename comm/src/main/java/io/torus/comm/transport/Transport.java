@@ -51,6 +51,25 @@ public interface Transport extends AutoCloseable {
     void receive(int peer, Tag tag, Object dst, int offset, int length);
 
     /**
+     * Waits for the next message from {@code peer}, which must be {@code length} elements of
+     * {@code dst}'s dtype tagged {@code tag}, and folds it into {@code dst[offset, offset + length)}
+     * with {@code fold}: a receive followed by a reduction, as a ring's reduce-scatter does at
+     * every step. Same checks and failures as {@link #receive}.
+     *
+     * <p>The default receives into {@code scratch[0, length)} and folds from there. A transport
+     * that holds the message in memory it can read (the shared-memory ring) folds straight from
+     * it instead, saving a pass over the data; {@code scratch} is then left untouched. Either way
+     * every element is folded once, in the same arithmetic, so results are bit-identical. If the
+     * receive fails part-way, {@code dst} may hold some folded fragments.
+     *
+     * @param scratch an array of {@code dst}'s dtype with at least {@code length} elements
+     */
+    default void receiveReduce(int peer, Tag tag, Object dst, int offset, int length, Fold fold, Object scratch) {
+        receive(peer, tag, scratch, 0, length);
+        fold.fold(dst, offset, scratch, 0, length);
+    }
+
+    /**
      * Declares the group broken because of {@code culpritRank} (a lost peer, or this rank after a
      * failure of its own): every pending and later send and receive fails with a
      * {@link PeerLostException} naming it, and connected peers are told so that they fail too.

@@ -1,6 +1,7 @@
 package io.torus.comm.transport.shm;
 
 import io.torus.comm.transport.Elements;
+import io.torus.comm.transport.Fold;
 import io.torus.comm.transport.Tag;
 import io.torus.tensor.DType;
 
@@ -340,6 +341,25 @@ final class Segment {
         if (firstElements < h.count()) {
             Elements.read(ring.duplicate().order(ByteOrder.LITTLE_ENDIAN).position(0), dst, dstOffset + firstElements,
                     h.count() - firstElements);
+        }
+        long next = tail + recordBytes(bytes);
+        LONGS.setVolatile(map, OFF_TAIL, next);
+        return next;
+    }
+
+    /**
+     * Like {@link #read}, but folds the payload into {@code dst[dstOffset, ...)} straight from the
+     * mapped ring (no copy out), then hands its space back.
+     */
+    long readFold(long tail, RecordHeader h, Fold fold, Object dst, int dstOffset) {
+        int pos = (int) (tail & (capacity - 1));
+        int size = Elements.byteSize(Elements.dtype(dst));
+        int bytes = h.count() * size;
+        int at = (pos + RECORD_HEADER) & (capacity - 1);
+        int firstElements = Math.min(bytes, capacity - at) / size;
+        fold.fold(dst, dstOffset, ring, at, firstElements);
+        if (firstElements < h.count()) {
+            fold.fold(dst, dstOffset + firstElements, ring, 0, h.count() - firstElements);
         }
         long next = tail + recordBytes(bytes);
         LONGS.setVolatile(map, OFF_TAIL, next);

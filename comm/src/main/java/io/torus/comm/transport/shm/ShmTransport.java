@@ -2,6 +2,7 @@ package io.torus.comm.transport.shm;
 
 import io.torus.comm.transport.CollectiveMismatchException;
 import io.torus.comm.transport.Elements;
+import io.torus.comm.transport.Fold;
 import io.torus.comm.transport.PeerLostException;
 import io.torus.comm.transport.Tag;
 import io.torus.comm.transport.Transport;
@@ -31,9 +32,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * ring buffer in a memory-mapped file under /dev/shm. send() copies the elements straight from the
  * caller's array into the mapped ring and publishes the new head; receive() waits for the head,
  * checks the record's tag, dtype and length exactly as a Netty frame is checked, copies the
- * payload into the caller's array and publishes the new tail. RingAllReduce then reduces from that
- * array while the next piece is being written, so the pipeline is: producer copy in, consumer
- * copy out (a 512 KiB piece, still in cache), reduce.
+ * payload into the caller's array and publishes the new tail. receiveReduce (a ring's
+ * reduce-scatter step) does not copy out at all: it folds the payload straight from the mapped
+ * ring into the caller's array (Fold, lanes loaded from the mapping) and then publishes the tail,
+ * so the pipeline is: producer copy in, consumer fold, one pass over the data fewer per step than
+ * "copy out into a scratch array, then reduce from it". With more ranks than cores the total CPU
+ * per all-reduce is what sets its speed, so that pass counts.
  *
  * Waiting: a short spin (Waiter), then the link's Doorbell, a Unix-domain socket written only
  * when the other side has said it sleeps: the kernel wakes the sleeper the moment data (or room)
@@ -471,6 +475,17 @@ public final class ShmTransport implements Transport {
 
     @Override
     public void receive(int peer, Tag tag, Object dst, int offset, int length) {
+        take(peer, tag, dst, offset, length, null);
+    }
+
+    /** Folds each fragment straight out of the mapped ring into {@code dst}; {@code scratch} is not used. */
+    @Override
+    public void receiveReduce(int peer, Tag tag, Object dst, int offset, int length, Fold fold, Object scratch) {
+        take(peer, tag, dst, offset, length, Objects.requireNonNull(fold, "fold"));
+    }
+
+    /** Receives a message fragment by fragment, copying each into {@code dst} or, with a fold, folding it in. */
+    private void take(int peer, Tag tag, Object dst, int offset, int length, Fold fold) {
         checkPeer("receive", peer, left);
         Objects.checkFromIndexSize(offset, length, Elements.length(dst));
         DType dtype = Elements.dtype(dst);
@@ -504,7 +519,8 @@ public final class ShmTransport implements Transport {
                     fail(rank, "aborted the group: " + e.getMessage());
                     throw e;
                 }
-                tail = in.read(tail, h, dst, offset + copied);
+                tail = fold == null ? in.read(tail, h, dst, offset + copied)
+                        : in.readFold(tail, h, fold, dst, offset + copied);
                 if (in.producerAsleep()) {
                     inBell.ring();
                 }

@@ -1,0 +1,198 @@
+package io.torus.comm.algo;
+
+import io.torus.comm.ReduceOp;
+import io.torus.comm.testing.Ranks;
+import io.torus.comm.transport.Elements;
+import io.torus.comm.transport.Fold;
+import io.torus.comm.transport.Tag;
+import io.torus.comm.transport.Transport;
+import io.torus.comm.transport.shm.ShmTransport;
+import io.torus.tensor.DType;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+/**
+ * {@link Transport#receiveReduce}: the shared-memory transport's fused fold (straight out of the
+ * mapped ring) against the default (receive into scratch, then fold) and against the path ring
+ * all-reduce took before (receive, then {@link Reductions#accumulate}), bit for bit, for every
+ * dtype and op, on messages that span several fragments and wrap around a small ring.
+ */
+class ReceiveReduceTest {
+    /** Odd, so vector loops have tails; more than the 64 KiB ring for 4- and 8-byte types, two 16 KiB fragments for BOOL. */
+    private static final int LENGTH = 20_011;
+    private static final int AT = 3;
+
+    @TempDir
+    Path dir;
+
+    static Stream<Arguments> cases() {
+        return Arrays.stream(DType.values()).flatMap(d -> Arrays.stream(ReduceOp.values())
+                .filter(op -> !(d == DType.BOOL && op == ReduceOp.AVG)).map(op -> Arguments.of(d, op)));
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void receiveReduce_shmFusedFold_matchesDefaultAndReceiveThenAccumulateBitForBit(DType dtype, ReduceOp op) {
+        String key = UUID.randomUUID().toString().replace("-", "");
+        ShmTransport.Options options = ShmTransport.Options.defaults().withDirectory(dir).withRingBytes(64 << 10);
+        List<ShmTransport> ts = Ranks.run(2, rank -> ShmTransport.connect(rank, 2, key, options));
+        try {
+            Object incoming = values(dtype, 1);
+            Object base = values(dtype, 2);
+            List<long[][]> got = Ranks.run(2, rank -> {
+                ShmTransport t = ts.get(rank);
+                // Several rounds, so that records start at different places and some wrap the ring.
+                long[][] results = new long[9][];
+                for (int round = 0; round < 3; round++) {
+                    if (rank == 0) {
+                        for (int m = 0; m < 3; m++) {
+                            t.send(1, new Tag(round, m), incoming, 0, LENGTH);
+                        }
+                        continue;
+                    }
+                    Object fused = copyOf(base);
+                    Object viaDefault = copyOf(base);
+                    Object before = copyOf(base);
+                    Fold fold = Reductions.fold(op);
+                    // A null scratch: the fused override must not need it.
+                    t.receiveReduce(0, new Tag(round, 0), fused, AT, LENGTH, fold, null);
+                    defaultOnly(t).receiveReduce(0, new Tag(round, 1), viaDefault, AT, LENGTH, fold,
+                            scratch(dtype, LENGTH));
+                    Object scratch = scratch(dtype, LENGTH);
+                    t.receive(0, new Tag(round, 2), scratch, 0, LENGTH);
+                    Reductions.accumulate(op, before, AT, scratch, 0, LENGTH);
+                    results[3 * round] = bits(fused);
+                    results[3 * round + 1] = bits(viaDefault);
+                    results[3 * round + 2] = bits(before);
+                }
+                return results;
+            });
+            long[][] r = got.get(1);
+            long[] untouched = bits(base);
+            for (int k = 0; k < 9; k += 3) {
+                assertArrayEquals(r[k + 2], r[k], "fused fold vs receive + accumulate, round " + k / 3);
+                assertArrayEquals(r[k + 2], r[k + 1], "default receiveReduce vs receive + accumulate, round " + k / 3);
+                assertArrayEquals(Arrays.copyOf(untouched, AT), Arrays.copyOf(r[k], AT), "elements before the slice");
+            }
+        } finally {
+            ts.forEach(ShmTransport::close);
+        }
+    }
+
+    /** A view of {@code t} that only has the interface's default receiveReduce. */
+    private static Transport defaultOnly(Transport t) {
+        return new Transport() {
+            @Override
+            public int rank() {
+                return t.rank();
+            }
+
+            @Override
+            public int worldSize() {
+                return t.worldSize();
+            }
+
+            @Override
+            public void send(int peer, Tag tag, Object src, int offset, int length) {
+                t.send(peer, tag, src, offset, length);
+            }
+
+            @Override
+            public void receive(int peer, Tag tag, Object dst, int offset, int length) {
+                t.receive(peer, tag, dst, offset, length);
+            }
+
+            @Override
+            public void abort(int culpritRank, String reason) {
+                t.abort(culpritRank, reason);
+            }
+
+            @Override
+            public void close() {
+                t.close();
+            }
+        };
+    }
+
+    /** LENGTH + AT + 5 elements (seeded) with signed zeros, infinities, NaN and overflow-prone values mixed in. */
+    private static Object values(DType dtype, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int n = LENGTH + AT + 5;
+        return switch (dtype) {
+            case FLOAT32 -> {
+                float[] a = new float[n];
+                float[] special = {0f, -0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE};
+                for (int i = 0; i < n; i++) {
+                    a[i] = i % 17 == 0 ? special[rnd.nextInt(special.length)]
+                            : (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(-8, 9)));
+                }
+                yield a;
+            }
+            case FLOAT64 -> {
+                double[] a = new double[n];
+                double[] special = {0d, -0d, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.MIN_VALUE};
+                for (int i = 0; i < n; i++) {
+                    a[i] = i % 17 == 0 ? special[rnd.nextInt(special.length)]
+                            : rnd.nextGaussian() * Math.pow(10, rnd.nextInt(-30, 31));
+                }
+                yield a;
+            }
+            case INT64 -> rnd.longs(n).toArray();
+            case INT32 -> rnd.ints(n).toArray();
+            case BOOL -> {
+                boolean[] a = new boolean[n];
+                for (int i = 0; i < n; i++) {
+                    a[i] = rnd.nextBoolean();
+                }
+                yield a;
+            }
+        };
+    }
+
+    private static Object scratch(DType dtype, int n) {
+        return switch (dtype) {
+            case FLOAT32 -> new float[n];
+            case FLOAT64 -> new double[n];
+            case INT64 -> new long[n];
+            case INT32 -> new int[n];
+            case BOOL -> new boolean[n];
+        };
+    }
+
+    private static Object copyOf(Object a) {
+        return switch (Elements.dtype(a)) {
+            case FLOAT32 -> ((float[]) a).clone();
+            case FLOAT64 -> ((double[]) a).clone();
+            case INT64 -> ((long[]) a).clone();
+            case INT32 -> ((int[]) a).clone();
+            case BOOL -> ((boolean[]) a).clone();
+        };
+    }
+
+    /** Every element's raw bits (NaN payloads and the sign of zero included). */
+    private static long[] bits(Object a) {
+        int n = Elements.length(a);
+        long[] out = new long[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = switch (Elements.dtype(a)) {
+                case FLOAT32 -> Float.floatToRawIntBits(((float[]) a)[i]);
+                case FLOAT64 -> Double.doubleToRawLongBits(((double[]) a)[i]);
+                case INT64 -> ((long[]) a)[i];
+                case INT32 -> ((int[]) a)[i];
+                case BOOL -> ((boolean[]) a)[i] ? 1 : 0;
+            };
+        }
+        return out;
+    }
+}
