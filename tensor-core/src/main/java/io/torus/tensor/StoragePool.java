@@ -85,10 +85,15 @@ final class StoragePool {
         }
     }
 
-    /** A free list's key: the array's class (its dtype) and length. */
-    private record Key(Class<?> type, int length) {
-        static Key of(Object array) {
-            return new Key(array.getClass(), java.lang.reflect.Array.getLength(array));
+    /** A free array; {@code taken} once handed out again (it then lingers in {@code age} until passed over). */
+    private static final class Free {
+        final Object array;
+        final long bytes;
+        boolean taken;
+
+        Free(Object array, long bytes) {
+            this.array = array;
+            this.bytes = bytes;
         }
     }
 
@@ -97,9 +102,15 @@ final class StoragePool {
     private final ReferenceQueue<Storage> queue = new ReferenceQueue<>();
     /** Keeps the trackers themselves reachable until they are enqueued. */
     private final Set<Tracker> tracked = ConcurrentHashMap.newKeySet();
-    /** Guarded by this: free arrays by key, and all of them oldest first for eviction. */
-    private final Map<Key, ArrayDeque<Object>> free = new HashMap<>();
-    private final ArrayDeque<Object> age = new ArrayDeque<>();
+    /**
+     * Guarded by this: free arrays by {@link #key} (newest last: {@link #take} hands out the most
+     * recently freed one), and all of them oldest first for eviction. A taken entry stays in
+     * {@code age} (marked) until eviction passes over it or a compaction drops it, so that neither
+     * taking nor evicting ever scans a list.
+     */
+    private final Map<Long, ArrayDeque<Free>> free = new HashMap<>();
+    private final ArrayDeque<Free> age = new ArrayDeque<>();
+    private int takenInAge;
     private long freeBytes;
     private long hits;
     private long misses;
@@ -113,20 +124,30 @@ final class StoragePool {
         return maxBytes > 0 && bytes >= minBytes && bytes <= maxBytes;
     }
 
+    /** A free list's key: the array's class (its dtype) and length. */
+    private static Long key(Class<?> type, int length) {
+        int code = type == float[].class ? 0 : type == double[].class ? 1 : type == long[].class ? 2 : type == int[].class ? 3 : 4;
+        return ((long) code << 32) | length;
+    }
+
     /** A free array of exactly this class and length, or null; its contents are arbitrary. */
     Object take(Class<?> type, int length) {
         drain();
         synchronized (this) {
-            ArrayDeque<Object> list = free.get(new Key(type, length));
-            Object array = list == null ? null : list.pollLast();
-            if (array == null) {
+            ArrayDeque<Free> list = free.get(key(type, length));
+            Free f = list == null ? null : list.pollLast();
+            if (f == null) {
                 misses++;
                 return null;
             }
             hits++;
-            age.removeLastOccurrence(array);
-            freeBytes -= bytes(array);
-            return array;
+            f.taken = true;
+            freeBytes -= f.bytes;
+            if (++takenInAge > 64 && takenInAge > age.size() / 2) {
+                age.removeIf(x -> x.taken);
+                takenInAge = 0;
+            }
+            return f.array;
         }
     }
 
@@ -150,17 +171,20 @@ final class StoragePool {
             return;
         }
         while (freeBytes + bytes > maxBytes) {
-            Object old = age.pollFirst();
-            free.get(Key.of(old)).removeFirstOccurrence(old);
-            freeBytes -= bytes(old);
+            Free old = age.pollFirst();
+            if (old.taken) {
+                takenInAge--;
+                continue;
+            }
+            // The oldest free entry overall is the oldest (first) of its own list.
+            Free gone = free.get(key(old.array.getClass(), java.lang.reflect.Array.getLength(old.array))).pollFirst();
+            assert gone == old;
+            freeBytes -= old.bytes;
         }
-        free.computeIfAbsent(Key.of(array), k -> new ArrayDeque<>()).addLast(array);
-        age.addLast(array);
+        Free f = new Free(array, bytes);
+        free.computeIfAbsent(key(array.getClass(), java.lang.reflect.Array.getLength(array)), k -> new ArrayDeque<>()).addLast(f);
+        age.addLast(f);
         freeBytes += bytes;
-    }
-
-    private static long bytes(Object array) {
-        return (long) java.lang.reflect.Array.getLength(array) * bytesPerElement(array.getClass());
     }
 
     static int bytesPerElement(Class<?> arrayType) {
@@ -175,6 +199,6 @@ final class StoragePool {
     }
 
     synchronized Stats stats() {
-        return new Stats(freeBytes, age.size(), tracked.size(), hits, misses);
+        return new Stats(freeBytes, age.size() - takenInAge, tracked.size(), hits, misses);
     }
 }

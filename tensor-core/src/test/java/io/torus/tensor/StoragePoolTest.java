@@ -192,6 +192,39 @@ class StoragePoolTest {
         assertEquals(0, pool.stats().freeBytes());
     }
 
+    /** Hands {@code arrays} to {@code pool} as if their Storages had been collected. */
+    private static void giveAfterCollection(StoragePool pool, Object... arrays) throws InterruptedException {
+        for (Object a : arrays) {
+            pool.track(Storage.wrap(new float[1]), a, (long) java.lang.reflect.Array.getLength(a) * StoragePool.bytesPerElement(a.getClass()));
+        }
+        for (int i = 0; i < 200 && pool.stats().tracked() > 0; i++) {
+            System.gc();
+            pool.drain();
+            Thread.sleep(20);
+        }
+        assertEquals(0, pool.stats().tracked());
+    }
+
+    @Test
+    void pool_evictionPassesOverArraysAlreadyTaken() throws InterruptedException {
+        int n = 1 << 18; // 1 MiB of floats or ints
+        StoragePool pool = new StoragePool(1 << 20, 3L << 20);
+        float[] a1 = new float[n];
+        giveAfterCollection(pool, a1, new float[n], new float[n]);
+        assertNotNull(pool.take(float[].class, n));
+        assertNotNull(pool.take(float[].class, n));
+        giveAfterCollection(pool, new int[n], new int[n], new int[n]); // the third evicts a1, the oldest still free
+        StoragePool.Stats stats = pool.stats();
+        assertEquals(3, stats.freeArrays());
+        assertEquals(3L << 20, stats.freeBytes());
+        assertEquals(null, pool.take(float[].class, n));
+        for (int i = 0; i < 3; i++) {
+            assertNotNull(pool.take(int[].class, n));
+        }
+        assertEquals(0, pool.stats().freeArrays());
+        assertEquals(0, pool.stats().freeBytes());
+    }
+
     @Test
     void allocateUninitialized_threadsNeverShareAnArray() throws Exception {
         int n = freshLength();
