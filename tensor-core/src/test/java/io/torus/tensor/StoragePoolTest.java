@@ -29,9 +29,12 @@ class StoragePoolTest {
     /** Each test runs with a pool of its own, so that the process-wide one's state does not leak in. */
     private StoragePool previous;
 
+    /** The smallest array the tests' pool keeps (whatever torus.storage.pool.minBytes this run has). */
+    private static final long TEST_MIN_BYTES = 1L << 20;
+
     @org.junit.jupiter.api.BeforeEach
     void enablePool() {
-        previous = StoragePool.replaceForTesting(new StoragePool(1L << 20, 512L << 20));
+        previous = StoragePool.replaceForTesting(new StoragePool(TEST_MIN_BYTES, 512L << 20));
     }
 
     @org.junit.jupiter.api.AfterEach
@@ -48,7 +51,7 @@ class StoragePoolTest {
     }
 
     /** Just above the pooling threshold; tests add their own offset. */
-    private static final int BASE = (int) (StoragePool.MIN_BYTES / 4) + 1;
+    private static final int BASE = (int) (TEST_MIN_BYTES / 4) + 1;
     private static final AtomicInteger NEXT = new AtomicInteger();
 
     private static int freshLength() {
