@@ -29,6 +29,36 @@ import java.util.concurrent.ConcurrentHashMap;
  * the next allocation (of any size) drains the queue into size-exact free lists (at most {@link #MAX_BYTES} in
  * all, the oldest evicted first) and takes an array from them.
  *
+ * <h2>Why arrays under 1 MiB are not pooled (Note [Pool minimum])</h2>
+ * An array comes back only after a collection has found its Storage unreachable: the one the pool
+ * hands out was last written a whole young-generation cycle earlier and is as far out of the
+ * caches as a fresh one. Writing 256 KiB on the 2-vCPU VM (2 MiB L2 per core) took 4-6 us into
+ * an array still in L2, ~10 us cycling over 4-32 MiB of arrays, 20-30 us over 64-512 MiB, and
+ * {@code new float[65536]} 47-85 us (load 6-11). The direct-BLAS reference of
+ * {@code torus bench tensor} writes one output in place call after call (the first case);
+ * {@code a.matmul(b)} gets a fresh or a recycled array, cold either way (a recycled one skips
+ * the JVM's zeroing, but the product's writes then take the same cache misses). And since recycled
+ * arrays arrive only at a collection, only 30-40% of 64 KiB-1 MiB requests found one. Measured
+ * 2026-11-23, minBytes 1 MiB (the default) against 64 KiB, the same build, in turn:
+ * <pre>
+ *                                      1 MiB         64 KiB        (load, 1 min)
+ * bench tensor sgemm, Torus/direct
+ *                    n=256             0.63x         0.72x         2.3-2.9
+ *                    n=512             0.90x         0.91x
+ *                    n=1024            0.96x         0.90x
+ *                    n=2048            0.88x         0.89x
+ * matmul n=256, process CPU per call   238-273 us    231-311 us    (direct 169-195 us)
+ * bench train mlp b64 Torus/torch      1.02x         0.78x         2.9-5.5
+ *                 b256                 0.95x         0.89x
+ * MLP b64 step, wall (3 runs each)     838-1127 us   906-1937 us   1-5.5
+ * </pre>
+ * No gain beyond noise at any size, a loss for the MLP (more phantom references for the
+ * collector; presumably also recycled arrays aging into the old generation): the default stays at 1 MiB. What
+ * would close the n=256 gap is reusing the array the previous result released while it is still
+ * in cache, which needs its death known before a collection (reference counts, or an explicit
+ * release in code that owns a temporary), not a lower minimum. The setting remains for
+ * experiments; the whole tensor-core/autograd/comm suite passes with it at 4096.
+ *
  * <h2>The contract this relies on (Note [Storage arrays])</h2>
  * A phantom reference tells that nobody can reach the <em>Storage</em>; it cannot tell that nobody
  * still holds the bare array. So the backing array of a Storage may be used only while that Storage
