@@ -29,6 +29,36 @@ import java.util.concurrent.ConcurrentHashMap;
  * the next allocation (of any size) drains the queue into size-exact free lists (at most {@link #MAX_BYTES} in
  * all, the oldest evicted first) and takes an array from them.
  *
+ * <h2>Why arrays under 1 MiB are not pooled (Note [Pool minimum])</h2>
+ * An array comes back only after a collection has found its Storage unreachable: the one the pool
+ * hands out was last written a whole young-generation cycle earlier and is as far out of the
+ * caches as a fresh one. Writing 256 KiB on the 2-vCPU VM (2 MiB L2 per core) took 4-6 us into
+ * an array still in L2, ~10 us cycling over 4-32 MiB of arrays, 20-30 us over 64-512 MiB, and
+ * {@code new float[65536]} 47-85 us (load 6-11). The direct-BLAS reference of
+ * {@code torus bench tensor} writes one output in place call after call (the first case);
+ * {@code a.matmul(b)} gets a fresh or a recycled array, cold either way (a recycled one skips
+ * the JVM's zeroing, but the product's writes then take the same cache misses). And since recycled
+ * arrays arrive only at a collection, only 30-40% of 64 KiB-1 MiB requests found one. Measured
+ * 2026-11-23, minBytes 1 MiB (the default) against 64 KiB, the same build, in turn:
+ * <pre>
+ *                                      1 MiB         64 KiB        (load, 1 min)
+ * bench tensor sgemm, Torus/direct
+ *                    n=256             0.63x         0.72x         2.3-2.9
+ *                    n=512             0.90x         0.91x
+ *                    n=1024            0.96x         0.90x
+ *                    n=2048            0.88x         0.89x
+ * matmul n=256, process CPU per call   238-273 us    231-311 us    (direct 169-195 us)
+ * bench train mlp b64 Torus/torch      1.02x         0.78x         2.9-5.5
+ *                 b256                 0.95x         0.89x
+ * MLP b64 step, wall (3 runs each)     838-1127 us   906-1937 us   1-5.5
+ * </pre>
+ * No gain beyond noise at any size, a loss for the MLP (more phantom references for the
+ * collector; presumably also recycled arrays aging into the old generation): the default stays at 1 MiB. What
+ * would close the n=256 gap is reusing the array the previous result released while it is still
+ * in cache, which needs its death known before a collection (reference counts, or an explicit
+ * release in code that owns a temporary), not a lower minimum. The setting remains for
+ * experiments; the whole tensor-core/autograd/comm suite passes with it at 4096.
+ *
  * <h2>The contract this relies on (Note [Storage arrays])</h2>
  * A phantom reference tells that nobody can reach the <em>Storage</em>; it cannot tell that nobody
  * still holds the bare array. So the backing array of a Storage may be used only while that Storage
@@ -85,10 +115,15 @@ final class StoragePool {
         }
     }
 
-    /** A free list's key: the array's class (its dtype) and length. */
-    private record Key(Class<?> type, int length) {
-        static Key of(Object array) {
-            return new Key(array.getClass(), java.lang.reflect.Array.getLength(array));
+    /** A free array; {@code taken} once handed out again (it then lingers in {@code age} until passed over). */
+    private static final class Free {
+        final Object array;
+        final long bytes;
+        boolean taken;
+
+        Free(Object array, long bytes) {
+            this.array = array;
+            this.bytes = bytes;
         }
     }
 
@@ -97,9 +132,15 @@ final class StoragePool {
     private final ReferenceQueue<Storage> queue = new ReferenceQueue<>();
     /** Keeps the trackers themselves reachable until they are enqueued. */
     private final Set<Tracker> tracked = ConcurrentHashMap.newKeySet();
-    /** Guarded by this: free arrays by key, and all of them oldest first for eviction. */
-    private final Map<Key, ArrayDeque<Object>> free = new HashMap<>();
-    private final ArrayDeque<Object> age = new ArrayDeque<>();
+    /**
+     * Guarded by this: free arrays by {@link #key} (newest last: {@link #take} hands out the most
+     * recently freed one), and all of them oldest first for eviction. A taken entry stays in
+     * {@code age} (marked) until eviction passes over it or a compaction drops it, so that neither
+     * taking nor evicting ever scans a list.
+     */
+    private final Map<Long, ArrayDeque<Free>> free = new HashMap<>();
+    private final ArrayDeque<Free> age = new ArrayDeque<>();
+    private int takenInAge;
     private long freeBytes;
     private long hits;
     private long misses;
@@ -113,20 +154,30 @@ final class StoragePool {
         return maxBytes > 0 && bytes >= minBytes && bytes <= maxBytes;
     }
 
+    /** A free list's key: the array's class (its dtype) and length. */
+    private static Long key(Class<?> type, int length) {
+        int code = type == float[].class ? 0 : type == double[].class ? 1 : type == long[].class ? 2 : type == int[].class ? 3 : 4;
+        return ((long) code << 32) | length;
+    }
+
     /** A free array of exactly this class and length, or null; its contents are arbitrary. */
     Object take(Class<?> type, int length) {
         drain();
         synchronized (this) {
-            ArrayDeque<Object> list = free.get(new Key(type, length));
-            Object array = list == null ? null : list.pollLast();
-            if (array == null) {
+            ArrayDeque<Free> list = free.get(key(type, length));
+            Free f = list == null ? null : list.pollLast();
+            if (f == null) {
                 misses++;
                 return null;
             }
             hits++;
-            age.removeLastOccurrence(array);
-            freeBytes -= bytes(array);
-            return array;
+            f.taken = true;
+            freeBytes -= f.bytes;
+            if (++takenInAge > 64 && takenInAge > age.size() / 2) {
+                age.removeIf(x -> x.taken);
+                takenInAge = 0;
+            }
+            return f.array;
         }
     }
 
@@ -150,17 +201,20 @@ final class StoragePool {
             return;
         }
         while (freeBytes + bytes > maxBytes) {
-            Object old = age.pollFirst();
-            free.get(Key.of(old)).removeFirstOccurrence(old);
-            freeBytes -= bytes(old);
+            Free old = age.pollFirst();
+            if (old.taken) {
+                takenInAge--;
+                continue;
+            }
+            // The oldest free entry overall is the oldest (first) of its own list.
+            Free gone = free.get(key(old.array.getClass(), java.lang.reflect.Array.getLength(old.array))).pollFirst();
+            assert gone == old;
+            freeBytes -= old.bytes;
         }
-        free.computeIfAbsent(Key.of(array), k -> new ArrayDeque<>()).addLast(array);
-        age.addLast(array);
+        Free f = new Free(array, bytes);
+        free.computeIfAbsent(key(array.getClass(), java.lang.reflect.Array.getLength(array)), k -> new ArrayDeque<>()).addLast(f);
+        age.addLast(f);
         freeBytes += bytes;
-    }
-
-    private static long bytes(Object array) {
-        return (long) java.lang.reflect.Array.getLength(array) * bytesPerElement(array.getClass());
     }
 
     static int bytesPerElement(Class<?> arrayType) {
@@ -175,6 +229,6 @@ final class StoragePool {
     }
 
     synchronized Stats stats() {
-        return new Stats(freeBytes, age.size(), tracked.size(), hits, misses);
+        return new Stats(freeBytes, age.size() - takenInAge, tracked.size(), hits, misses);
     }
 }

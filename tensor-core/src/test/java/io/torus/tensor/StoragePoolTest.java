@@ -29,9 +29,12 @@ class StoragePoolTest {
     /** Each test runs with a pool of its own, so that the process-wide one's state does not leak in. */
     private StoragePool previous;
 
+    /** The smallest array the tests' pool keeps (whatever torus.storage.pool.minBytes this run has). */
+    private static final long TEST_MIN_BYTES = 1L << 20;
+
     @org.junit.jupiter.api.BeforeEach
     void enablePool() {
-        previous = StoragePool.replaceForTesting(new StoragePool(1L << 20, 512L << 20));
+        previous = StoragePool.replaceForTesting(new StoragePool(TEST_MIN_BYTES, 512L << 20));
     }
 
     @org.junit.jupiter.api.AfterEach
@@ -48,7 +51,7 @@ class StoragePoolTest {
     }
 
     /** Just above the pooling threshold; tests add their own offset. */
-    private static final int BASE = (int) (StoragePool.MIN_BYTES / 4) + 1;
+    private static final int BASE = (int) (TEST_MIN_BYTES / 4) + 1;
     private static final AtomicInteger NEXT = new AtomicInteger();
 
     private static int freshLength() {
@@ -189,6 +192,39 @@ class StoragePoolTest {
         assertEquals(null, pool.take(float[].class, n));
         assertEquals(null, pool.take(float[].class, n + 1));
         assertEquals(3, List.of(a, b, c).stream().map(System::identityHashCode).distinct().count());
+        assertEquals(0, pool.stats().freeBytes());
+    }
+
+    /** Hands {@code arrays} to {@code pool} as if their Storages had been collected. */
+    private static void giveAfterCollection(StoragePool pool, Object... arrays) throws InterruptedException {
+        for (Object a : arrays) {
+            pool.track(Storage.wrap(new float[1]), a, (long) java.lang.reflect.Array.getLength(a) * StoragePool.bytesPerElement(a.getClass()));
+        }
+        for (int i = 0; i < 200 && pool.stats().tracked() > 0; i++) {
+            System.gc();
+            pool.drain();
+            Thread.sleep(20);
+        }
+        assertEquals(0, pool.stats().tracked());
+    }
+
+    @Test
+    void pool_evictionPassesOverArraysAlreadyTaken() throws InterruptedException {
+        int n = 1 << 18; // 1 MiB of floats or ints
+        StoragePool pool = new StoragePool(1 << 20, 3L << 20);
+        float[] a1 = new float[n];
+        giveAfterCollection(pool, a1, new float[n], new float[n]);
+        assertNotNull(pool.take(float[].class, n));
+        assertNotNull(pool.take(float[].class, n));
+        giveAfterCollection(pool, new int[n], new int[n], new int[n]); // the third evicts a1, the oldest still free
+        StoragePool.Stats stats = pool.stats();
+        assertEquals(3, stats.freeArrays());
+        assertEquals(3L << 20, stats.freeBytes());
+        assertEquals(null, pool.take(float[].class, n));
+        for (int i = 0; i < 3; i++) {
+            assertNotNull(pool.take(int[].class, n));
+        }
+        assertEquals(0, pool.stats().freeArrays());
         assertEquals(0, pool.stats().freeBytes());
     }
 
