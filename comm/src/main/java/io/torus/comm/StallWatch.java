@@ -149,8 +149,12 @@ final class StallWatch implements AutoCloseable {
     void begin(String what, long seq, int elements) {
         Running r = new Running(what, seq, elements, System.nanoTime());
         running = r;
-        if (timer != null) {
-            armed = timer.schedule(() -> report(r), after.toNanos(), TimeUnit.NANOSECONDS);
+        if (timer != null && !timer.isShutdown()) {
+            try {
+                armed = timer.schedule(() -> report(r), after.toNanos(), TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                // the group is closing (close() raced this collective): nothing left to watch
+            }
         }
     }
 

@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
             "variables < -D system properties (TORUS_JAVA_OPTS) < flags.",
             "",
             "Exit status: 0 when every worker's job returned normally; 1 when a worker failed",
-            "(the others are stopped); 2 for a usage error; 130 when interrupted.",
+            "(the others are stopped); 2 for a usage error; 130 after SIGINT (Ctrl-C), 143 after SIGTERM.",
             "",
             "Examples:",
             "  torus run --nproc-per-node 2 mnist-mlp --epochs 3",

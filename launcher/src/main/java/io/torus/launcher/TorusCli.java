@@ -28,7 +28,7 @@ import java.util.concurrent.Callable;
  * or {@link SparkSubmitConfig}, and hands that to a {@link Launcher}.
  *
  * <p>Exit status: what the launcher returns (0 when every worker's job returned normally, 1 when
- * one failed, 130 when interrupted), 2 for a usage error, 1 for any other error.
+ * one failed, 130 after SIGINT, 143 after SIGTERM), 2 for a usage error, 1 for any other error.
  */
 @Command(name = "torus", mixinStandardHelpOptions = true, versionProvider = TorusCli.Version.class,
         synopsisSubcommandLabel = "COMMAND",
