@@ -4,6 +4,7 @@ import io.torus.comm.ReduceOp;
 import io.torus.comm.transport.Elements;
 import io.torus.comm.transport.Fold;
 import io.torus.tensor.DType;
+import io.torus.tensor.Storage;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -78,13 +79,7 @@ final class Reductions {
                 }
             }
             if (stage == null || Elements.dtype(stage) != dtype) {
-                stage = switch (dtype) {
-                    case FLOAT32 -> new float[STAGE];
-                    case FLOAT64 -> new double[STAGE];
-                    case INT64 -> new long[STAGE];
-                    case INT32 -> new int[STAGE];
-                    case BOOL -> new boolean[STAGE];
-                };
+                stage = Storage.newArray(dtype, STAGE);
             }
             int size = Elements.byteSize(dtype);
             for (int done = 0; done < n; ) {

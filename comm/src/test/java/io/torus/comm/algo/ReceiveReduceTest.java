@@ -8,6 +8,7 @@ import io.torus.comm.transport.Tag;
 import io.torus.comm.transport.Transport;
 import io.torus.comm.transport.shm.ShmTransport;
 import io.torus.tensor.DType;
+import io.torus.tensor.Storage;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -68,8 +69,8 @@ class ReceiveReduceTest {
                     // A null scratch: the fused override must not need it.
                     t.receiveReduce(0, new Tag(round, 0), fused, AT, LENGTH, fold, null);
                     defaultOnly(t).receiveReduce(0, new Tag(round, 1), viaDefault, AT, LENGTH, fold,
-                            scratch(dtype, LENGTH));
-                    Object scratch = scratch(dtype, LENGTH);
+                            Storage.newArray(dtype, LENGTH));
+                    Object scratch = Storage.newArray(dtype, LENGTH);
                     t.receive(0, new Tag(round, 2), scratch, 0, LENGTH);
                     Reductions.accumulate(op, before, AT, scratch, 0, LENGTH);
                     results[3 * round] = bits(fused);
@@ -157,16 +158,6 @@ class ReceiveReduceTest {
                 }
                 yield a;
             }
-        };
-    }
-
-    private static Object scratch(DType dtype, int n) {
-        return switch (dtype) {
-            case FLOAT32 -> new float[n];
-            case FLOAT64 -> new double[n];
-            case INT64 -> new long[n];
-            case INT32 -> new int[n];
-            case BOOL -> new boolean[n];
         };
     }
 
