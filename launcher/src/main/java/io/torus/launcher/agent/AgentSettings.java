@@ -23,7 +23,8 @@ import java.util.TreeMap;
  *
  * @param javaCommand  the {@code java} executable: this JVM's own
  * @param classpath    the workers' classpath (this JVM's {@code java.class.path}; a job's {@code --jar} is appended per run)
- * @param jvmFlags     JVM options for every worker: the flags Spark, Netty and Hazelcast need, then {@code torus.worker.jvm-opts}
+ * @param jvmFlags     JVM options for every worker: the flags Spark, Netty and Hazelcast need, huge pages
+ *                     ({@link HugePages}), then {@code torus.worker.jvm-opts}
  * @param workerHeap   {@code -Xmx} value, or {@code auto} (physical memory / (nproc + 1), clamped to 512m..8g)
  * @param killGrace    how long stopped workers get between SIGTERM and SIGKILL
  * @param logTailLines lines of a failed rank's log quoted in the failure message
@@ -74,6 +75,7 @@ public record AgentSettings(String javaCommand, String classpath, List<String> j
             }
         }
         flags.addAll(workerProperties(settings));
+        flags.addAll(HugePages.jvmFlags(settings.get("torus.worker.huge-pages"), HugePages.SYSFS_ENABLED));
         flags.addAll(split(settings.get("torus.worker.jvm-opts")));
         return new AgentSettings(currentJava(), System.getProperty("java.class.path"), flags,
                 settings.get("torus.worker.heap"), Duration.ofMillis(settings.getLong("torus.agent.kill-grace-ms")),
