@@ -9,7 +9,8 @@ and compares. It also runs on its own:
 
 Every line on stdout is one flat JSON object with a "kind":
   env         torch version, OpenBLAS core name/config/threads, OPENBLAS_CORETYPE, threads
-  sgemm       n, median seconds per torch.mm(a, b) of two n x n float32 matrices, GFLOP/s
+  sgemm       n, median seconds per torch.mm(a, b) of two n x n float32 matrices, GFLOP/s; the same
+              for torch.mm(a, b, out=c) into an existing c (seconds_out, gflops_out)
   elementwise op (add, add_ in place, mul, sum), numel, bytes moved per call, median seconds, GB/s
   conv        LeNet layers 1-2 forward + backward on a batch: median ms per iteration
   autograd    a chain of tiny ops, forward + backward: median microseconds per op
@@ -52,19 +53,27 @@ except Exception as e:  # noqa: BLE001 - any import failure means "no reference"
 
 def measure(op, warmup, reps, min_sample_ns):
     """Median nanoseconds per call of op (see the module docstring)."""
-    t0 = time.perf_counter_ns()
-    op()
-    first = max(1, time.perf_counter_ns() - t0)
-    inner = max(1, -(-min_sample_ns // first))
-    samples = []
-    for i in range(warmup + reps):
+    return measure_interleaved([op], warmup, reps, min_sample_ns)[0]
+
+
+def measure_interleaved(ops, warmup, reps, min_sample_ns):
+    """measure() for ops that will be compared, their samples taken in turn (as Timing.measureInterleaved)."""
+    inner = []
+    for op in ops:
         t0 = time.perf_counter_ns()
-        for _ in range(inner):
-            op()
-        dt = time.perf_counter_ns() - t0
-        if i >= warmup:
-            samples.append(dt / inner)
-    return statistics.median(samples), min(samples), max(samples), inner
+        op()
+        first = max(1, time.perf_counter_ns() - t0)
+        inner.append(max(1, -(-min_sample_ns // first)))
+    samples = [[] for _ in ops]
+    for i in range(warmup + reps):
+        for o, op in enumerate(ops):
+            t0 = time.perf_counter_ns()
+            for _ in range(inner[o]):
+                op()
+            dt = time.perf_counter_ns() - t0
+            if i >= warmup:
+                samples[o].append(dt / inner[o])
+    return [(statistics.median(x), min(x), max(x), k) for x, k in zip(samples, inner)]
 
 
 def openblas():
@@ -110,9 +119,11 @@ def bench_sgemm(sizes, timing):
         g = torch.Generator().manual_seed(n)
         a = torch.randn(n, n, generator=g)
         b = torch.randn(n, n, generator=g)
-        med, lo, hi, inner = measure(lambda: torch.mm(a, b), *timing)
+        c = torch.empty(n, n)
+        (med, lo, hi, inner), (med_out, _, _, _) = measure_interleaved(
+            [lambda: torch.mm(a, b), lambda: torch.mm(a, b, out=c)], *timing)
         emit("sgemm", n=n, seconds=med / 1e9, min_seconds=lo / 1e9, max_seconds=hi / 1e9, inner=inner,
-             gflops=2.0 * n ** 3 / med)
+             gflops=2.0 * n ** 3 / med, seconds_out=med_out / 1e9, gflops_out=2.0 * n ** 3 / med_out)
 
 
 def bench_elementwise(numel, timing):

@@ -842,6 +842,18 @@ public final class NDArray {
 
     /** Matrix product with PyTorch's rules for 1-D, 2-D and batched operands. */
     public NDArray matmul(NDArray other) {
+        return matmul(other, null);
+    }
+
+    /**
+     * {@link #matmul(NDArray)} written into {@code out}, as PyTorch's {@code torch.matmul(a, b, out=c)},
+     * and returns {@code out}. {@code out} must already have the product's shape and dtype (it is
+     * never resized); any strides will do, and it may share storage with an operand (the product
+     * is then computed aside and copied in). It is a write in place: {@code out}'s version counter
+     * is bumped. A loop that multiplies into the same output keeps it in cache, where a fresh
+     * result array is cold memory on every call (Note [Fresh outputs] in {@code TensorBench}).
+     */
+    public NDArray matmul(NDArray other, NDArray out) {
         if (dim() == 0 || other.dim() == 0) {
             throw new IllegalArgumentException("matmul: both arguments need at least 1 dimension, got shapes "
                     + Shape.str(shape) + " and " + Shape.str(other.shape));
@@ -862,11 +874,6 @@ public final class NDArray {
         int[] batch = Shape.broadcast(batchA, batchB, "matmul");
         int nb = (int) Shape.numel(batch);
         DType dt = DType.promote(dtype(), other.dtype());
-        NDArray a3 = batchView(a.to(dt).expand(concat(batch, m, k)), nb);
-        NDArray b3 = batchView(b.to(dt).expand(concat(batch, k, n)), nb);
-        NDArray out = emptyHere(dt, nb, m, n);
-        backend().matmul(a3, b3, out);
-        keepAlive(a3, b3);
         int[] outShape = concat(batch, m, n);
         if (dim() == 1) {
             outShape = remove(outShape, outShape.length - 2);
@@ -874,7 +881,31 @@ public final class NDArray {
         if (other.dim() == 1) {
             outShape = remove(outShape, outShape.length - 1);
         }
-        return out.view(outShape);
+        if (out != null && (out.dtype() != dt || !Arrays.equals(out.shape, outShape) || !out.device().equals(device()))) {
+            throw new IllegalArgumentException("matmul: out has shape " + Shape.str(out.shape) + ", dtype " + out.dtype()
+                    + " on " + out.device() + "; the product of shapes " + Shape.str(shape) + " and "
+                    + Shape.str(other.shape) + " needs shape " + Shape.str(outShape) + ", dtype " + dt + " on " + device());
+        }
+        NDArray a3 = batchView(a.to(dt).expand(concat(batch, m, k)), nb);
+        NDArray b3 = batchView(b.to(dt).expand(concat(batch, k, n)), nb);
+        NDArray c3 = null;
+        if (out != null) {
+            NDArray o = other.dim() == 1 ? out.unsqueeze(out.dim()) : out;
+            c3 = batchView(dim() == 1 ? o.unsqueeze(o.dim() - 1) : o, nb);
+        }
+        boolean inPlace = c3 != null && c3.storage() == out.storage() && out.storage() != a3.storage()
+                && out.storage() != b3.storage();
+        NDArray result = inPlace ? c3 : emptyHere(dt, nb, m, n);
+        backend().matmul(a3, b3, result);
+        keepAlive(a3, b3);
+        if (out == null) {
+            return result.view(outShape);
+        }
+        if (!inPlace) {
+            out.backend().copy(result.view(outShape), out);
+        }
+        out.storage.bumpVersion();
+        return out;
     }
 
     /**
