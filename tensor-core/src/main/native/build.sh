@@ -46,7 +46,7 @@ if [ -f "$lib" ] && [ "$lib" -nt "$src" ] && [ "$lib" -nt "$0" ]; then
 fi
 mkdir -p "$dest" || skip "cannot create $dest"
 if "$cc" -O2 -fPIC -shared -std=c99 -Wall -Wextra -fvisibility=default \
-    -I"$inc" -I"$inc/linux" -o "$lib.tmp" "$src" 2>"$dest/build.log"; then
+    -I"$inc" -I"$inc/linux" -o "$lib.tmp" "$src" -ldl 2>"$dest/build.log"; then
   mv "$lib.tmp" "$lib"
   rm -f "$dest/build.log"
   echo "[torus_blas] built $lib with $cc" >&2

@@ -7,7 +7,13 @@
  * them. Inside the critical region there are no JNI calls and no allocation: only the GEMMs.
  * Bounds are checked on the Java side (PinnedBlas) before the call; nothing here re-checks them.
  * See Note [Pinned operands] in io.torus.tensor.backend.cpu.PinnedBlas.
+ *
+ * oneDNN: where the machine has libdnnl.so.2, Java may pass onednn_sgemm below instead of
+ * OpenBLAS's cblas_sgemm (Note [Two GEMM libraries] in PinnedBlas). It adapts oneDNN's row-major
+ * dnnl_sgemm to the cblas signature, so the pinning code is the same for both.
  */
+#define _GNU_SOURCE
+#include <dlfcn.h>
 #include <jni.h>
 #include <stdint.h>
 
@@ -22,7 +28,65 @@ enum { ROW_MAJOR = 101 };
 JNIEXPORT jint JNICALL Java_io_torus_tensor_backend_cpu_PinnedBlas_version(JNIEnv *env, jclass cls) {
     (void) env;
     (void) cls;
-    return 1;
+    return 2;
+}
+
+/* ---------------------------------------------------------------- oneDNN */
+
+typedef int (*dnnl_sgemm_fn)(char ta, char tb, int64_t m, int64_t n, int64_t k, float alpha, const float *a,
+                             int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
+typedef void (*omp_set_num_threads_fn)(int n);
+
+static dnnl_sgemm_fn dnnl_sgemm;
+static omp_set_num_threads_fn omp_set_threads;
+static volatile int onednn_threads = 1;
+/* Set when a dnnl_sgemm call on this thread failed; the JNI call that made it reports it. */
+static __thread int onednn_failed;
+
+enum { TRANS = 112 };
+
+/* cblas_sgemm's signature (row-major only), computed by dnnl_sgemm on onednn_threads threads. */
+static void onednn_sgemm(int order, int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda,
+                         const float *b, int ldb, float beta, float *c, int ldc) {
+    (void) order;
+    if (omp_set_threads != NULL) {
+        omp_set_threads(onednn_threads); /* per calling thread in OpenMP, so set on every call */
+    }
+    if (dnnl_sgemm(ta == TRANS ? 'T' : 'N', tb == TRANS ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        != 0) {
+        onednn_failed = 1;
+    }
+}
+
+/*
+ * Loads oneDNN (libdnnl.so.2, or the file named by path when not null) and returns the address of
+ * onednn_sgemm for Java to pass as fn, or 0 when it cannot be loaded; threads: the intra-op threads.
+ */
+JNIEXPORT jlong JNICALL Java_io_torus_tensor_backend_cpu_PinnedBlas_onednn(JNIEnv *env, jclass cls, jstring path,
+                                                                           jint threads) {
+    (void) cls;
+    onednn_threads = threads < 1 ? 1 : threads;
+    if (dnnl_sgemm == NULL) {
+        const char *name = path == NULL ? NULL : (*env)->GetStringUTFChars(env, path, NULL);
+        void *lib = dlopen(name != NULL ? name : "libdnnl.so.2", RTLD_NOW | RTLD_LOCAL);
+        if (name != NULL) {
+            (*env)->ReleaseStringUTFChars(env, path, name);
+        }
+        if (lib == NULL) {
+            return 0;
+        }
+        dnnl_sgemm = (dnnl_sgemm_fn) dlsym(lib, "dnnl_sgemm");
+        if (dnnl_sgemm == NULL) {
+            return 0;
+        }
+        /* An OpenMP build of oneDNN brings libgomp (or libomp) in; a sequential one needs no thread count. */
+        void *omp = dlopen("libgomp.so.1", RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
+        if (omp == NULL) {
+            omp = dlopen("libomp.so.5", RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
+        }
+        omp_set_threads = omp == NULL ? NULL : (omp_set_num_threads_fn) dlsym(omp, "omp_set_num_threads");
+    }
+    return (jlong) (intptr_t) &onednn_sgemm;
 }
 
 /* Pins a, b and c (b may be the same array as a; c may not alias either). Returns 0 when the JVM could not. */
@@ -53,19 +117,21 @@ static void unpin(JNIEnv *env, jarray a, jarray b, jarray c, void *pa, void *pb,
 
 /*
  * For i < batch: C_i = alpha * op(A_i) * op(B_i) + beta * C_i, row-major, where X_i starts at
- * element xOff + i * xBatch of array x. Returns 0 when the arrays could not be pinned (an
- * OutOfMemoryError is then pending).
+ * element xOff + i * xBatch of array x. sgemm returns 0 when done, 1 when the arrays could not be
+ * pinned (an OutOfMemoryError is then pending), 2 when oneDNN reported an error; dgemm returns
+ * whether it could pin the arrays.
  */
-JNIEXPORT jboolean JNICALL Java_io_torus_tensor_backend_cpu_PinnedBlas_sgemm(
+JNIEXPORT jint JNICALL Java_io_torus_tensor_backend_cpu_PinnedBlas_sgemm(
         JNIEnv *env, jclass cls, jlong fn, jint batch, jint ta, jint tb, jint m, jint n, jint k, jfloat alpha,
         jfloatArray a, jint aOff, jint aBatch, jint lda, jfloatArray b, jint bOff, jint bBatch, jint ldb,
         jfloat beta, jfloatArray c, jint cOff, jint cBatch, jint ldc) {
     (void) cls;
     void *pa, *pb, *pc;
     if (!pin(env, a, b, c, &pa, &pb, &pc)) {
-        return JNI_FALSE;
+        return 1;
     }
     sgemm_fn gemm = (sgemm_fn) (intptr_t) fn;
+    onednn_failed = 0;
     const float *fa = (const float *) pa;
     const float *fb = (const float *) pb;
     float *fc = (float *) pc;
@@ -74,7 +140,19 @@ JNIEXPORT jboolean JNICALL Java_io_torus_tensor_backend_cpu_PinnedBlas_sgemm(
              ldb, beta, fc + cOff + (int64_t) i * cBatch, ldc);
     }
     unpin(env, a, b, c, pa, pb, pc);
-    return JNI_TRUE;
+    return onednn_failed ? 2 : 0;
+}
+
+/* One C = A * B (row-major, no transposes) on native memory at the given addresses: benchmarks call
+ * the libraries this way to see what they do without Java arrays. Returns 0, or 2 when oneDNN failed. */
+JNIEXPORT jint JNICALL Java_io_torus_tensor_backend_cpu_PinnedBlas_sgemmAt(
+        JNIEnv *env, jclass cls, jlong fn, jint m, jint n, jint k, jlong a, jlong b, jlong c) {
+    (void) env;
+    (void) cls;
+    onednn_failed = 0;
+    ((sgemm_fn) (intptr_t) fn)(ROW_MAJOR, 111, 111, m, n, k, 1.0f, (const float *) (intptr_t) a, k,
+                               (const float *) (intptr_t) b, n, 0.0f, (float *) (intptr_t) c, n);
+    return onednn_failed ? 2 : 0;
 }
 
 JNIEXPORT jboolean JNICALL Java_io_torus_tensor_backend_cpu_PinnedBlas_dgemm(

@@ -4,6 +4,7 @@ import com.sun.jna.Function;
 import com.sun.jna.NativeLibrary;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Loader;
+import io.torus.tensor.backend.cpu.CpuBackend;
 import org.bytedeco.openblas.global.openblas_nolapack;
 
 import java.util.Map;
@@ -76,6 +77,11 @@ final class NativeBlas {
         void run() {
             openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasNoTrans,
                     openblas_nolapack.CblasNoTrans, n, n, n, 1f, a, n, b, n, 0f, c, n);
+        }
+
+        /** The same product by oneDNN's dnnl_sgemm, through Torus's JNI library, on the same off-heap memory. */
+        void runOnednn() {
+            CpuBackend.nativeSgemm(true, n, a.address(), b.address(), c.address());
         }
 
         float c(int i) {

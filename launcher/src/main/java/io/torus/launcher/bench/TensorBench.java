@@ -140,12 +140,7 @@ public final class TensorBench {
         }
         out.println("JVM OpenBLAS (bytedeco, used by Torus): core " + blas.coreName() + ", " + blas.threads() + " thread(s); "
                 + blas.config());
-        out.println("Torus matmul: " + switch (CpuBackend.blasOperands()) {
-            case "pinned" -> "native OpenBLAS on the Java arrays themselves (pinned by libtorus_blas.so, no copies)";
-            case "staged" -> "native OpenBLAS (heap operands staged into off-heap buffers: libtorus_blas.so not built or "
-                    + "-Dtorus.blas.pinned=false)";
-            default -> "pure-Java GEMM (native OpenBLAS did not load)";
-        });
+        out.println("Torus matmul: " + CpuBackend.gemmLibraries());
         if (!config.reference()) {
             out.println("PyTorch reference: off (--no-reference)");
         } else if (torchEnv != null) {
@@ -198,6 +193,8 @@ public final class TensorBench {
         double[] torusNew = new double[sizes.size()];
         double[] torusOut = new double[sizes.size()];
         double[] direct = new double[sizes.size()];
+        double[] onednn = new double[sizes.size()];
+        java.util.Arrays.fill(onednn, Double.NaN);
         Generator gen = new Generator(42);
         progress("sgemm: JIT warm-up on 16 x 16");
         NDArray sa = NDArray.normal(gen, 0, 1, DType.FLOAT32, 16, 16);
@@ -210,13 +207,20 @@ public final class TensorBench {
             NDArray a = NDArray.normal(gen, 0, 1, DType.FLOAT32, n, n);
             NDArray b = NDArray.normal(gen, 0, 1, DType.FLOAT32, n, n);
             NDArray c = NDArray.empty(DType.FLOAT32, n, n);
-            progress("sgemm n=" + n + ": Torus matmul into out, OpenBLAS direct and Torus matmul, in turn");
+            progress("sgemm n=" + n + ": Torus matmul into out, OpenBLAS direct, oneDNN direct and Torus matmul, in turn");
             NDArray[] fresh = new NDArray[1];
             try (NativeBlas.Sgemm gemm = new NativeBlas.Sgemm(a.toFloatArray(), b.toFloatArray(), n)) {
-                List<Timing.Result> r = measure(List.of(() -> a.matmul(b, c), gemm::run, () -> fresh[0] = a.matmul(b)));
+                List<Runnable> ops = new ArrayList<>(List.of(() -> a.matmul(b, c), gemm::run, () -> fresh[0] = a.matmul(b)));
+                if (CpuBackend.onednnGemm()) {
+                    ops.add(gemm::runOnednn);
+                }
+                List<Timing.Result> r = measure(ops);
                 torusOut[i] = flop / r.get(0).medianNanos();
                 direct[i] = flop / r.get(1).medianNanos();
                 torusNew[i] = flop / r.get(2).medianNanos();
+                if (r.size() > 3) {
+                    onednn[i] = flop / r.get(3).medianNanos();
+                }
                 checkSame(n, c, gemm, notes);
                 checkSame(n, fresh[0], gemm, notes);
             }
@@ -236,18 +240,23 @@ public final class TensorBench {
                 }
             }
         }
-        Table t = new Table("n", "Torus into out", "OpenBLAS direct", "torch.mm out=", "Torus/best native (goal 0.95)",
-                "Torus/peak", "best native/peak", "Torus new result", "torch.mm new", "new: Torus/torch");
+        Table t = new Table("n", "Torus into out", "OpenBLAS direct", "oneDNN direct", "torch.mm out=",
+                "Torus/best native (goal 0.95)", "Torus/peak", "best native/peak", "Torus new result", "torch.mm new",
+                "new: Torus/torch");
         for (int i = 0; i < sizes.size(); i++) {
-            double best = Double.isNaN(refOut[i]) ? direct[i] : Math.max(direct[i], refOut[i]);
-            t.row(String.valueOf(sizes.get(i)), Table.num(torusOut[i], 1), Table.num(direct[i], 1), Table.num(refOut[i], 1),
+            double best = direct[i];
+            for (double x : new double[] {onednn[i], refOut[i]}) {
+                best = Double.isNaN(x) ? best : Math.max(best, x);
+            }
+            t.row(String.valueOf(sizes.get(i)), Table.num(torusOut[i], 1), Table.num(direct[i], 1), Table.num(onednn[i], 1),
+                    Table.num(refOut[i], 1),
                     Table.ratio(torusOut[i] / best, SGEMM_GOAL), Table.ratio(torusOut[i] / peak.gflops(), Double.NaN),
                     Table.ratio(best / peak.gflops(), Double.NaN), Table.num(torusNew[i], 1), Table.num(ref[i], 1),
                     Table.ratio(torusNew[i] / ref[i], Double.NaN));
         }
         notes.add(String.format(Locale.ROOT, "GFLOP/s; peak %.1f GFLOP/s (see above). Into out: Torus a.matmul(b, c), cblas_sgemm "
-                + "on off-heap FloatPointers (no JNI array copies) and torch.mm(a, b, out=c), each writing an existing C, "
-                + "as BLAS does. New result: a.matmul(b) and torch.mm(a, b), which allocate C on every call "
+                + "and dnnl_sgemm on the same off-heap memory (no Java arrays) and torch.mm(a, b, out=c), each writing an "
+                + "existing C, as BLAS does (oneDNN direct: '—' where libdnnl.so.2 is missing or off). New result: a.matmul(b) and torch.mm(a, b), which allocate C on every call "
                 + "(Note [Fresh outputs] in TensorBench).", peak.gflops()));
         return t;
     }

@@ -51,6 +51,7 @@ public final class Tunables {
         add(Tunable.nonBlank("torus.blas.coretype", "auto, inherit or an OpenBLAS core name such as SkylakeX"));
         add(Tunable.bool("torus.blas.disable"));
         add(Tunable.bool("torus.blas.pinned"));
+        add(Tunable.nonBlank("torus.blas.onednn", "auto, off or the path of a oneDNN library (libdnnl.so.2)"));
         add(Tunable.bool("torus.vector.disable"));
         add(Tunable.atLeast("torus.storage.pool.maxBytes", 0));
         add(Tunable.atLeast("torus.storage.pool.minBytes", 0));

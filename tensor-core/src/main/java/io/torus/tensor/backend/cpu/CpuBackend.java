@@ -45,6 +45,28 @@ public final class CpuBackend implements Backend {
         return !OpenBlas.available() ? "none" : PinnedBlas.available() ? "pinned" : "staged";
     }
 
+    /** What the native GEMM path loaded and why, as its INFO line says (libraries, pinning, oneDNN). */
+    public static String gemmLibraries() {
+        return OpenBlas.available() ? PinnedBlas.state().reason() : "no native OpenBLAS: the Java matmul";
+    }
+
+    /** Whether large FLOAT32 products go to oneDNN (Note [Two GEMM libraries] in {@code PinnedBlas}). */
+    public static boolean onednnGemm() {
+        return OpenBlas.available() && PinnedBlas.onednnActive();
+    }
+
+    /**
+     * For benchmarks: one row-major {@code C = A·B}, {@code [n, n] x [n, n]}, on native memory at
+     * the given addresses, by oneDNN ({@code onednn}) or OpenBLAS through Torus's JNI library,
+     * without Java arrays in between. Throws when that library is not loaded.
+     */
+    public static void nativeSgemm(boolean onednn, int n, long a, long b, long c) {
+        if (!OpenBlas.available()) {
+            throw new IllegalStateException("native OpenBLAS is not loaded");
+        }
+        PinnedBlas.sgemmAt(onednn, n, n, n, a, b, c);
+    }
+
     @Override
     public Device.Type deviceType() {
         return Device.Type.CPU;

@@ -129,6 +129,7 @@ final class OpenBlas {
     static void setThreads(int n) {
         if (Boolean.TRUE.equals(available)) {
             openblas_nolapack.blas_set_num_threads(n);
+            PinnedBlas.setThreads(n);
         }
     }
 

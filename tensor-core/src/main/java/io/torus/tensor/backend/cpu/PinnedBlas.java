@@ -41,12 +41,30 @@ import java.nio.file.StandardCopyOption;
  * <p>When the library is missing (no C compiler at build time, another platform), fails to load,
  * or {@code -Dtorus.blas.pinned=false} turns it off, {@link #available()} is false, one INFO line
  * says why, and {@link OpenBlas} stages the operands as before.
+ *
+ * <p>Note [Two GEMM libraries]: oneDNN's {@code dnnl_sgemm} (Debian's {@code libdnnl2}, which
+ * python3-torch also brings) runs the FLOAT32 products of a training step much faster than
+ * OpenBLAS 0.3.31 on this AVX-512 machine, the same process taking turns, 1 thread: LeNet's conv
+ * GEMMs ([6, 25] x [25, 36864] and the like) 2.0-2.5x, an MLP's [256, 784] x [784, 256]^T
+ * 1.15-1.35x, n = 1024 squares 1.3x. Below about a million multiply-adds its fixed cost loses
+ * (16^3: 18 against 106 GFLOP/s; [64, 128] x [128, 10]: 74 against 119). So FLOAT32 products of
+ * at least {@link #ONEDNN_MIN_MNK} m·n·k go to oneDNN where it loads, the rest (and all FLOAT64
+ * ones: oneDNN has no dgemm) to OpenBLAS. The library adapts {@code dnnl_sgemm} (row-major, like
+ * Torus) to cblas's signature, so pinning, splitting and bounds checks are shared. The two
+ * libraries sum in different orders: the same product may differ in the last bits between a
+ * machine with oneDNN and one without, never between runs on one machine.
+ * {@code torus.blas.onednn}: {@code auto} (default: {@code libdnnl.so.2} where the dynamic linker
+ * finds it), {@code off}, or the path of a oneDNN library.
  */
 final class PinnedBlas {
     /** The setting that turns the pinned path off: {@code -Dtorus.blas.pinned=false}. */
     static final String SETTING = "torus.blas.pinned";
+    /** auto, off or a library path: where FLOAT32 GEMMs may use oneDNN (Note [Two GEMM libraries]). */
+    static final String ONEDNN_SETTING = "torus.blas.onednn";
+    /** FLOAT32 products with at least this m·n·k go to oneDNN when it is loaded. */
+    static final long ONEDNN_MIN_MNK = 1L << 20;
     /** The library's interface version; a library from an older build reports another one and is not used. */
-    static final int VERSION = 1;
+    static final int VERSION = 2;
     /**
      * About this many FLOPs (some 50 ms at 150-200 GFLOP/s) run in one critical region at most.
      * Splitting is not free: OpenBLAS packs all of B again for every row panel of C. Measured at
@@ -62,9 +80,14 @@ final class PinnedBlas {
     private static final System.Logger LOG = System.getLogger(PinnedBlas.class.getName());
     private static volatile State state;
     private static volatile boolean forcedOff;
+    private static volatile boolean onednnForcedOff;
+    private static volatile long onednnMinMnk = ONEDNN_MIN_MNK;
 
-    /** Whether the library is loaded and bound to OpenBLAS; why (not), fit for a log line. */
-    record State(boolean loaded, long sgemm, long dgemm, String reason) {
+    /**
+     * Whether the library is loaded and bound to OpenBLAS ({@code sgemm}, {@code dgemm}) and to
+     * oneDNN ({@code onednnSgemm}, 0 without); why (not), fit for a log line.
+     */
+    record State(boolean loaded, long sgemm, long dgemm, long onednnSgemm, String reason) {
     }
 
     private PinnedBlas() {
@@ -81,7 +104,7 @@ final class PinnedBlas {
         if (s == null) {
             synchronized (PinnedBlas.class) {
                 if (state == null) {
-                    state = load(System.getProperty(SETTING));
+                    state = load(System.getProperty(SETTING), System.getProperty(ONEDNN_SETTING, "auto"));
                     LOG.log(System.Logger.Level.INFO, "torus: " + state.reason());
                 }
                 s = state;
@@ -97,6 +120,33 @@ final class PinnedBlas {
         return previous;
     }
 
+    /** Tests and benchmarks: sends every product to OpenBLAS (true) or lets oneDNN take its share again. */
+    static boolean forceOnednnOffForTesting(boolean off) {
+        boolean previous = onednnForcedOff;
+        onednnForcedOff = off;
+        return previous;
+    }
+
+    /** Tests: the smallest m·n·k sent to oneDNN (0: all FLOAT32 products); returns the previous value. */
+    static long onednnMinMnkForTesting(long min) {
+        long previous = onednnMinMnk;
+        onednnMinMnk = min;
+        return previous;
+    }
+
+    /** Whether FLOAT32 products of {@link #ONEDNN_MIN_MNK} or more go to oneDNN. */
+    static boolean onednnActive() {
+        return available() && !onednnForcedOff && state().onednnSgemm() != 0;
+    }
+
+    /** Hands a new intra-op thread count to oneDNN, if it is loaded (OpenBLAS gets it from {@link OpenBlas}). */
+    static void setThreads(int n) {
+        State s = state;
+        if (s != null && s.onednnSgemm() != 0) {
+            onednn(null, n);
+        }
+    }
+
     /** The resource path of the library for this platform, as the build places it. */
     static String resource() {
         return "native/" + Loader.getPlatform() + "/" + System.mapLibraryName("torus_blas");
@@ -106,7 +156,7 @@ final class PinnedBlas {
      * Loads and binds the library, or says why not. {@code setting} is {@value #SETTING}'s value:
      * {@code "false"} turns the pinned path off; anything else (or null) leaves it on.
      */
-    static State load(String setting) {
+    static State load(String setting, String onednnSetting) {
         if (setting != null && setting.trim().equalsIgnoreCase("false")) {
             return off(SETTING + "=false: BLAS operands are staged through off-heap buffers");
         }
@@ -132,14 +182,26 @@ final class PinnedBlas {
             if (s == 0 || d == 0) {
                 return off("cblas_sgemm/cblas_dgemm not found in the loaded OpenBLAS: BLAS operands are staged");
             }
-            return new State(true, s, d, "pinned BLAS: " + res + " calls OpenBLAS on the Java arrays themselves");
+            String pinned = "pinned BLAS: " + res + " calls OpenBLAS on the Java arrays themselves";
+            String mode = onednnSetting == null ? "auto" : onednnSetting.trim();
+            if (mode.equals("off")) {
+                return new State(true, s, d, 0, pinned + "; " + ONEDNN_SETTING + "=off: every GEMM is OpenBLAS's");
+            }
+            String lib = mode.equals("auto") ? null : mode;
+            long o = onednn(lib, IntraOp.threads());
+            String which = lib == null ? "libdnnl.so.2" : lib;
+            return o == 0
+                    ? new State(true, s, d, 0, pinned + "; oneDNN (" + which + ") not found, so every GEMM is OpenBLAS's"
+                            + " (Debian: apt-get install libdnnl2 makes FLOAT32 training products up to 2x faster)")
+                    : new State(true, s, d, o, pinned + ", and FLOAT32 products of " + ONEDNN_MIN_MNK
+                            + "+ multiply-adds go to oneDNN (" + which + ")");
         } catch (IOException | URISyntaxException | LinkageError | RuntimeException e) {
             return off("cannot load " + res + " (" + e + "): BLAS operands are staged through off-heap buffers");
         }
     }
 
     private static State off(String reason) {
-        return new State(false, 0, 0, reason);
+        return new State(false, 0, 0, 0, reason);
     }
 
     private static long address(String symbol) {
@@ -214,8 +276,15 @@ final class PinnedBlas {
         int tb = b.trans() ? TRANS : NO_TRANS;
         boolean ok;
         if (c.array() instanceof float[] cf) {
-            ok = sgemm(s.sgemm(), batch, ta, tb, m, n, k, 1f, (float[]) a.array(), aOff, a.batchStride(), a.ld(),
-                    (float[]) b.array(), bOff, b.batchStride(), b.ld(), (float) beta, cf, cOff, c.batchStride(), c.ld());
+            boolean onednn = (long) m * n * k >= onednnMinMnk && s.onednnSgemm() != 0 && !onednnForcedOff;
+            int status = sgemm(onednn ? s.onednnSgemm() : s.sgemm(), batch, ta, tb, m, n, k, 1f, (float[]) a.array(),
+                    aOff, a.batchStride(), a.ld(), (float[]) b.array(), bOff, b.batchStride(), b.ld(), (float) beta, cf,
+                    cOff, c.batchStride(), c.ld());
+            if (status == 2) {
+                throw new IllegalStateException("oneDNN's dnnl_sgemm failed on a " + batch + " x [" + m + ", " + k
+                        + "] x [" + k + ", " + n + "] product (" + ONEDNN_SETTING + "=off sends GEMMs to OpenBLAS)");
+            }
+            ok = status == 0;
         } else {
             ok = dgemm(s.dgemm(), batch, ta, tb, m, n, k, 1d, (double[]) a.array(), aOff, a.batchStride(), a.ld(),
                     (double[]) b.array(), bOff, b.batchStride(), b.ld(), beta, (double[]) c.array(), cOff,
@@ -248,7 +317,23 @@ final class PinnedBlas {
 
     private static native int version();
 
-    private static native boolean sgemm(long fn, int batch, int ta, int tb, int m, int n, int k, float alpha,
+    private static native long onednn(String library, int threads);
+
+    /** {@code C = A·B}, row-major {@code [m, k] x [k, n]}, on native memory at addresses {@code a}, {@code b}, {@code c}. */
+    static void sgemmAt(boolean onednn, int m, int n, int k, long a, long b, long c) {
+        State s = state();
+        long fn = onednn ? s.onednnSgemm() : s.sgemm();
+        if (!s.loaded() || fn == 0) {
+            throw new IllegalStateException((onednn ? "oneDNN" : "pinned BLAS") + " is not loaded: " + s.reason());
+        }
+        if (sgemmAt(fn, m, n, k, a, b, c) != 0) {
+            throw new IllegalStateException("oneDNN's dnnl_sgemm failed on [" + m + ", " + k + "] x [" + k + ", " + n + "]");
+        }
+    }
+
+    private static native int sgemmAt(long fn, int m, int n, int k, long a, long b, long c);
+
+    private static native int sgemm(long fn, int batch, int ta, int tb, int m, int n, int k, float alpha,
                                         float[] a, int aOff, int aBatch, int lda, float[] b, int bOff, int bBatch,
                                         int ldb, float beta, float[] c, int cOff, int cBatch, int ldc);
 

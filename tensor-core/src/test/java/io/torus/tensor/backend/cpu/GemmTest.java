@@ -23,25 +23,31 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class GemmTest {
 
     enum Impl {
-        PINNED_BLAS, STAGED_BLAS, VECTOR;
+        PINNED_BLAS, PINNED_ONEDNN, STAGED_BLAS, VECTOR;
 
         boolean available() {
             return switch (this) {
                 case PINNED_BLAS -> PinnedBlas.available();
+                case PINNED_ONEDNN -> PinnedBlas.onednnActive();
                 case STAGED_BLAS -> OpenBlas.available();
                 case VECTOR -> VectorApi.ENABLED;
             };
         }
 
+        /** FLOAT64 products never go to oneDNN (it has no dgemm), so PINNED_ONEDNN runs them on OpenBLAS. */
         void gemm(NDArray a, NDArray b, NDArray c) {
             if (this == VECTOR) {
                 VectorGemm.gemm(a, b, c);
                 return;
             }
             boolean before = PinnedBlas.forceOffForTesting(this == STAGED_BLAS);
+            boolean onednnBefore = PinnedBlas.forceOnednnOffForTesting(this != PINNED_ONEDNN);
+            long minBefore = PinnedBlas.onednnMinMnkForTesting(0); // every size, not only large ones
             try {
                 OpenBlas.gemm(a, b, c);
             } finally {
+                PinnedBlas.onednnMinMnkForTesting(minBefore);
+                PinnedBlas.forceOnednnOffForTesting(onednnBefore);
                 PinnedBlas.forceOffForTesting(before);
             }
         }

@@ -56,7 +56,7 @@ class PinnedBlasTest {
 
     @Test
     void load_settingFalse_turnsItOffAndSaysSo() {
-        PinnedBlas.State s = PinnedBlas.load("false");
+        PinnedBlas.State s = PinnedBlas.load("false", "auto");
         assertFalse(s.loaded());
         assertTrue(s.reason().contains(PinnedBlas.SETTING + "=false"), s.reason());
     }
@@ -76,10 +76,75 @@ class PinnedBlasTest {
         }
     }
 
-    /** Runs {@code f} on the pinned path and on the staged path; the results must be the same bits. */
+    /** Whether this machine has oneDNN where the dynamic linker looks (Debian's libdnnl2). */
+    private static boolean onednnInstalled() {
+        for (String dir : new String[] {"/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib", "/usr/local/lib"}) {
+            if (Files.exists(Path.of(dir, "libdnnl.so.2"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void load_onednnInstalled_largeFloatProductsUseIt() {
+        assumeTrue(PinnedBlas.available(), "pinned BLAS not available");
+        assumeTrue(onednnInstalled(), "no libdnnl.so.2 on this machine: every GEMM is OpenBLAS's");
+        assumeTrue("auto".equals(System.getProperty(PinnedBlas.ONEDNN_SETTING, "auto")), "oneDNN set off for this run");
+        PinnedBlas.State s = PinnedBlas.state();
+        assertTrue(s.onednnSgemm() != 0, "oneDNN installed but not bound: " + s.reason());
+        assertTrue(s.reason().contains("oneDNN"), s.reason());
+        assertTrue(PinnedBlas.onednnActive());
+    }
+
+    @Test
+    void load_onednnOffOrMissing_saysSoAndUsesOpenBlasAlone() {
+        assumeTrue(PinnedBlas.available(), "pinned BLAS not available");
+        PinnedBlas.State off = PinnedBlas.load(null, "off");
+        assertTrue(off.loaded() && off.onednnSgemm() == 0, off.toString());
+        assertTrue(off.reason().contains(PinnedBlas.ONEDNN_SETTING + "=off"), off.reason());
+        PinnedBlas.State missing = PinnedBlas.load(null, "/nonexistent/libdnnl-missing.so");
+        assertTrue(missing.loaded(), missing.toString());
+        assertTrue(missing.reason().contains("/nonexistent/libdnnl-missing.so"), missing.reason());
+    }
+
+    @Test
+    void matmul_onednnLargeProducts_agreeWithOpenBlas() {
+        assumeTrue(PinnedBlas.onednnActive(), "oneDNN not in use here");
+        for (int[] s : new int[][] {{64, 784, 256}, {6, 25, 36864}, {150, 16, 4096}, {128, 128, 128}}) {
+            for (GemmTest.Layout la : GemmTest.Layout.values()) {
+                for (GemmTest.Layout lb : new GemmTest.Layout[] {GemmTest.Layout.PLAIN, GemmTest.Layout.TRANSPOSED}) {
+                    NDArray a = GemmTest.view(la, DType.FLOAT32, s[0], s[1]);
+                    NDArray b = GemmTest.view(lb, DType.FLOAT32, s[1], s[2]);
+                    assertTrue((long) s[0] * s[1] * s[2] >= PinnedBlas.ONEDNN_MIN_MNK);
+                    double[] onednn = a.matmul(b).toDoubleArray();
+                    boolean before = PinnedBlas.forceOnednnOffForTesting(true);
+                    double[] openblas;
+                    try {
+                        openblas = a.matmul(b).toDoubleArray();
+                    } finally {
+                        PinnedBlas.forceOnednnOffForTesting(before);
+                    }
+                    assertArrayEquals(openblas, onednn, 1e-5 * Math.sqrt(s[1]), la + " x " + lb + " " + java.util.Arrays.toString(s));
+                    assertArrayEquals(onednn, a.matmul(b).toDoubleArray(), 0, "oneDNN repeats its own bits");
+                }
+            }
+        }
+    }
+
+    /**
+     * Runs {@code f} on the pinned path and on the staged path, both on OpenBLAS; the results must
+     * be the same bits.
+     */
     private static void assertSameAsStaged(Supplier<NDArray[]> f, String what) {
         assumeTrue(PinnedBlas.available(), "pinned BLAS not available");
-        NDArray[] pinned = f.get();
+        boolean onednnBefore = PinnedBlas.forceOnednnOffForTesting(true);
+        NDArray[] pinned;
+        try {
+            pinned = f.get();
+        } finally {
+            PinnedBlas.forceOnednnOffForTesting(onednnBefore);
+        }
         boolean before = PinnedBlas.forceOffForTesting(true);
         NDArray[] staged;
         try {
