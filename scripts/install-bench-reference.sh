@@ -3,14 +3,16 @@
 #
 # Debian's python3-torch (1.13.1 on bookworm) for the system python (/usr/bin/python3), and
 # libopenblas0-openmp: without an optimised BLAS installed, Debian's torch runs on the reference
-# BLAS (4-7 GFLOP/s) and the comparison means nothing. Needs root (or passwordless sudo) and apt.
+# BLAS (4-7 GFLOP/s) and the comparison means nothing. libdnnl2 (oneDNN, which torch brings anyway)
+# is also what Torus itself uses for large FLOAT32 products where installed (torus.blas.onednn).
+# Needs root (or passwordless sudo) and apt.
 #
 # Usage: scripts/install-bench-reference.sh          # apt-get update, then install
 #        scripts/install-bench-reference.sh --check  # exit 0 when the reference is usable, 1 otherwise
 set -euo pipefail
 
 python=${TORUS_BENCH_PYTHON:-/usr/bin/python3}
-packages=(python3-torch libopenblas0-openmp)
+packages=(python3-torch libopenblas0-openmp libdnnl2)
 
 die() { echo "install-bench-reference: $*" >&2; exit 1; }
 
