@@ -341,7 +341,7 @@ final class ConvWorkspace {
             float[] d = (float[]) dst;
             if (dstStride == 1 && VectorApi.ENABLED) {
                 // C2 leaves this loop scalar (Note [Vectorized arithmetic] in VectorKernels)
-                VectorKernels.arithmetic(io.torus.tensor.op.BinaryOp.ADD, n, s, srcOff, d, dstOff, d, dstOff);
+                VectorKernels.addInto(n, s, srcOff, d, dstOff);
             } else if (dstStride == 1) {
                 for (int i = 0; i < n; i++) {
                     d[dstOff + i] += s[srcOff + i];

@@ -176,6 +176,7 @@ final class CpuConvolution {
         if (gradBias != null) {
             ws.fill(A, k * l, l, 1);
         }
+        zeroGaps(ws, B, g);
         Source src = new Source(ws, x, g);
         for (int n = 0; n < g.n; n++) {
             im2col(src.plane(n), src.offset(n), g, ws, A);
@@ -207,6 +208,7 @@ final class CpuConvolution {
         Object dx = gradInput.storage().array();
         ws.put(A, wt.storage().array(), wt.offset(), g.o * k);
         ws.reserve(B, g.o * l);
+        zeroGaps(ws, B, g);
         Object plane = g.padded() ? ws.buffer(PLANE, g.c * g.hp() * g.wp()) : null;
         if (plane == null) {
             ConvWorkspace.fill(dx, gradInput.offset(), g.n * g.inPlane(), 0);
@@ -291,16 +293,22 @@ final class CpuConvolution {
         }
     }
 
+    /** Zeroes operand {@code to} as {@code [O, L]} once per call when the layout is wide, so that the gaps read as zero. */
+    private static void zeroGaps(ConvWorkspace ws, ConvWorkspace.Operand to, Geometry g) {
+        if (!g.compactOutput()) {
+            ws.fill(to, 0, g.o * g.l(), 0);
+        }
+    }
+
     /**
      * Writes sample {@code n}'s output gradient into GEMM operand {@code to} as {@code [O, L]}:
-     * whole planes when the column layout is compact, else each output row at the wide pitch with
-     * the gap after it set to zero.
+     * whole planes when the column layout is compact, else each output row at the wide pitch; the
+     * gaps between rows are left as they are, zero since {@link #zeroGaps}.
      */
     private static void loadGradRows(ConvWorkspace ws, ConvWorkspace.Operand to, NDArray go, Geometry g, int n) {
         Object data = go.storage().array();
         int base = go.offset() + n * g.outPlane();
         int plane = g.oh * g.ow;
-        int gap = g.pitch() - g.ow;
         if (g.compactOutput()) {
             ws.write(to, 0, data, base, g.outPlane());
             return;
@@ -310,9 +318,6 @@ final class CpuConvolution {
             int at = o * l;
             for (int r = 0; r < g.oh; r++) {
                 ws.write(to, at + r * g.pitch(), data, base + o * plane + r * g.ow, g.ow);
-                if (r < g.oh - 1) {
-                    ws.fill(to, at + r * g.pitch() + g.ow, gap, 0);
-                }
             }
         }
     }
