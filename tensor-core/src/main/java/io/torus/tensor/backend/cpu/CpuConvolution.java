@@ -57,6 +57,16 @@ import static io.torus.tensor.backend.cpu.ConvWorkspace.Operand.C;
  * Direct loops lose because Java's vectoriser only gets short rows here and cannot vectorise the
  * weight gradient's dot products; the sgemm itself takes ~0.1 ms per layer, the rest is data
  * movement. {@code ConvBench} (test sources) reruns the first block.
+ *
+ * <p>Tried since and not kept (2026-11-23, LeNet shapes at batch 64, CPU time per call, load 3-12,
+ * pinned OpenBLAS): several samples side by side in one GEMM (columns {@code [K, nb·L]}, one call
+ * per group) was no faster at 2 samples and up to 2.5x slower at 4-16 (conv1 forward 0.32 ms at 1,
+ * 0.81 at 8; OpenBLAS handles these thin products best one sample at a time); a direct Vector API
+ * forward pass for one input channel (conv1: each input run loaded once per tap, four rows of fused
+ * multiply-adds at a time, no column matrix) took 0.31 ms against 0.32 here with padding and
+ * 0.28 against 0.24 without. The input gradient reads the product where the GEMM left it
+ * ({@link ConvWorkspace#result}) and adds it back with vector adds: conv2's input gradient went
+ * from ~1.0 to ~0.6 ms.
  */
 final class CpuConvolution {
     private CpuConvolution() {
