@@ -57,7 +57,21 @@ import java.util.concurrent.ConcurrentHashMap;
  * would close the n=256 gap is reusing the array the previous result released while it is still
  * in cache, which needs its death known before a collection (reference counts, or an explicit
  * release in code that owns a temporary), not a lower minimum. The setting remains for
- * experiments; the whole tensor-core/autograd/comm suite passes with it at 4096.
+ * experiments; the whole tensor-core/autograd/comm suite passes with it at 4096 (under G1 that
+ * takes 1 MiB regions or less as well: Note [Pool floor]).
+ *
+ * <h2>Only humongous arrays under G1 (Note [Pool floor])</h2>
+ * A tracker holds its array strongly, so the array of a Storage that dies in the young generation
+ * survives the collection that finds it dead (the tracker is enqueued, not yet drained) and is
+ * copied to a survivor region; every array on a free list is copied again at every young
+ * collection until it is promoted, and promoted ones fill the old generation until a concurrent
+ * cycle. G1 never moves a humongous array (at least half a region), so for those a pooled array
+ * costs the collector nothing. Not so below: a LeNet training step at batch 64 (1.2 MiB
+ * activations, 4 MiB regions on a 6 GiB default heap) spent 0.3-1.6 s of every 3-4 s in young
+ * pauses of up to 0.8 s with the live heap at 1.4-1.7 GiB, against 11-17 ms and ~40 MiB with
+ * arrays under 2 MiB left out (2026-11-23, load 6-8; ms per step 15-56 against 5.3-5.8).
+ * So under G1 the minimum is never below half a region ({@link #humongousBytes}); with the
+ * workers' smaller heaps (1 MiB regions up to 2 GiB) that is below the 1 MiB default anyway.
  *
  * <h2>The contract this relies on (Note [Storage arrays])</h2>
  * A phantom reference tells that nobody can reach the <em>Storage</em>; it cannot tell that nobody
@@ -69,7 +83,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * the caller's and are never pooled.
  *
  * <p>Thread-safe: the free lists are guarded by this pool's monitor; the queue and the tracker
- * set are concurrent. Settings: {@code torus.storage.pool.minBytes} (default 1 MiB) and
+ * set are concurrent. Settings: {@code torus.storage.pool.minBytes} (default 1 MiB, raised to half
+ * a G1 region: Note [Pool floor]) and
  * {@code torus.storage.pool.maxBytes} (default {@link #DEFAULT_MAX_BYTES}, 256 MiB; 0 turns the
  * pool off; never more than an eighth of the heap).
  *
@@ -83,7 +98,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * here (6.5 ms for 64 MiB either way, with or without a pre-touched heap), so reuse is what pays.
  */
 final class StoragePool {
-    static final long MIN_BYTES = Long.getLong("torus.storage.pool.minBytes", 1L << 20);
+    static final long MIN_BYTES = Math.max(Long.getLong("torus.storage.pool.minBytes", 1L << 20), humongousBytes());
     /** The default bound on the bytes of free arrays the pool keeps. */
     static final long DEFAULT_MAX_BYTES = 256L << 20;
     static final long MAX_BYTES = Math.min(Long.getLong("torus.storage.pool.maxBytes", DEFAULT_MAX_BYTES),
@@ -148,6 +163,22 @@ final class StoragePool {
     StoragePool(long minBytes, long maxBytes) {
         this.minBytes = minBytes;
         this.maxBytes = maxBytes;
+    }
+
+    /**
+     * The smallest array that G1 allocates as a humongous object (half a heap region), or 0 when
+     * the collector is not G1 or cannot be asked (Note [Pool floor]).
+     */
+    static long humongousBytes() {
+        try {
+            var vm = java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+            if (vm != null && "true".equals(vm.getVMOption("UseG1GC").getValue())) {
+                return Long.parseLong(vm.getVMOption("G1HeapRegionSize").getValue()) / 2;
+            }
+        } catch (RuntimeException | LinkageError e) {
+            // no HotSpot diagnostics: keep the configured minimum
+        }
+        return 0;
     }
 
     boolean pools(long bytes) {

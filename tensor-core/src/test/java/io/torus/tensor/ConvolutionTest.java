@@ -65,7 +65,10 @@ class ConvolutionTest {
                 new Config("dilation 2x1 stride 2", 1, 3, 9, 8, 2, 2, 3, new Conv2dParams(2, 2, 0, 1, 2, 1), false),
                 new Config("1x1 kernel", 2, 4, 3, 3, 5, 1, 1, Conv2dParams.defaults(), true),
                 new Config("kernel fills input", 2, 2, 3, 4, 3, 3, 4, Conv2dParams.defaults(), true),
-                new Config("lenet conv2 shapes", 2, 6, 12, 12, 16, 5, 5, Conv2dParams.defaults(), true));
+                new Config("lenet conv2 shapes", 2, 6, 12, 12, 16, 5, 5, Conv2dParams.defaults(), true),
+                // one input channel (LeNet's first layer): wide columns with and without padding
+                new Config("lenet conv1 shapes", 2, 1, 28, 28, 6, 5, 5, Conv2dParams.of(1, 2), true),
+                new Config("one channel, no padding, no bias", 3, 1, 19, 40, 2, 3, 4, Conv2dParams.defaults(), false));
     }
 
     @ParameterizedTest(name = "{0}")

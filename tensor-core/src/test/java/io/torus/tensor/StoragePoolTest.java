@@ -50,6 +50,15 @@ class StoragePoolTest {
         assertFalse(defaults.pools(StoragePool.MIN_BYTES - 1), "small arrays are not");
     }
 
+    @Test
+    void defaults_underG1OnlyHumongousArraysArePooled() {
+        long half = StoragePool.humongousBytes();
+        boolean g1 = java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .anyMatch(b -> b.getName().startsWith("G1"));
+        assertEquals(g1, half > 0, "half a region is known exactly when G1 runs");
+        assertTrue(StoragePool.MIN_BYTES >= half, "minimum " + StoragePool.MIN_BYTES + " below half a region " + half);
+    }
+
     /** Just above the pooling threshold; tests add their own offset. */
     private static final int BASE = (int) (TEST_MIN_BYTES / 4) + 1;
     private static final AtomicInteger NEXT = new AtomicInteger();

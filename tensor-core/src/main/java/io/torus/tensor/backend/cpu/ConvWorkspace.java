@@ -38,7 +38,7 @@ final class ConvWorkspace {
     private static final ThreadLocal<ConvWorkspace[]> PER_THREAD = ThreadLocal.withInitial(() -> new ConvWorkspace[2]);
 
     /** Heap buffers, each reused for one purpose within a call. */
-    enum Buffer { COLUMNS, WIDE, PLANE, SMALL }
+    enum Buffer { COLUMNS, RESULT, PLANE, SMALL }
 
     /** The GEMM operands. */
     enum Operand { A, B, C }
@@ -130,6 +130,19 @@ final class ConvWorkspace {
         } else {
             System.arraycopy(heapOperands[op.ordinal()], 0, dst, off, n);
         }
+    }
+
+    /**
+     * The first {@code n} elements of operand C as a heap array to read from: C itself when the
+     * operands live on the heap, else a copy in buffer {@link Buffer#RESULT}.
+     */
+    Object result(int n) {
+        if (!nativeBlas) {
+            return heapOperands[Operand.C.ordinal()];
+        }
+        Object r = buffer(Buffer.RESULT, n);
+        get(Operand.C, r, 0, n);
+        return r;
     }
 
     /**
@@ -322,11 +335,14 @@ final class ConvWorkspace {
         }
     }
 
-    /** {@code dst[dstOff + i * dstStride] += src[srcOff + i]} for {@code i < n}. */
+    /** {@code dst[dstOff + i * dstStride] += src[srcOff + i]} for {@code i < n}; vectorised when the stride is 1. */
     static void add(Object src, int srcOff, Object dst, int dstOff, int dstStride, int n) {
         if (src instanceof float[] s) {
             float[] d = (float[]) dst;
-            if (dstStride == 1) {
+            if (dstStride == 1 && VectorApi.ENABLED) {
+                // C2 leaves this loop scalar (Note [Vectorized arithmetic] in VectorKernels)
+                VectorKernels.addInto(n, s, srcOff, d, dstOff);
+            } else if (dstStride == 1) {
                 for (int i = 0; i < n; i++) {
                     d[dstOff + i] += s[srcOff + i];
                 }

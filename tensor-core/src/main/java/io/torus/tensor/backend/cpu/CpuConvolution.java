@@ -8,7 +8,6 @@ import java.lang.ref.Reference;
 import static io.torus.tensor.backend.cpu.ConvWorkspace.Buffer.COLUMNS;
 import static io.torus.tensor.backend.cpu.ConvWorkspace.Buffer.PLANE;
 import static io.torus.tensor.backend.cpu.ConvWorkspace.Buffer.SMALL;
-import static io.torus.tensor.backend.cpu.ConvWorkspace.Buffer.WIDE;
 import static io.torus.tensor.backend.cpu.ConvWorkspace.Operand.A;
 import static io.torus.tensor.backend.cpu.ConvWorkspace.Operand.B;
 import static io.torus.tensor.backend.cpu.ConvWorkspace.Operand.C;
@@ -58,6 +57,16 @@ import static io.torus.tensor.backend.cpu.ConvWorkspace.Operand.C;
  * Direct loops lose because Java's vectoriser only gets short rows here and cannot vectorise the
  * weight gradient's dot products; the sgemm itself takes ~0.1 ms per layer, the rest is data
  * movement. {@code ConvBench} (test sources) reruns the first block.
+ *
+ * <p>Tried since and not kept (2026-11-23, LeNet shapes at batch 64, CPU time per call, load 3-12,
+ * pinned OpenBLAS): several samples side by side in one GEMM (columns {@code [K, nb·L]}, one call
+ * per group) was no faster at 2 samples and up to 2.5x slower at 4-16 (conv1 forward 0.32 ms at 1,
+ * 0.81 at 8; OpenBLAS handles these thin products best one sample at a time); a direct Vector API
+ * forward pass for one input channel (conv1: each input run loaded once per tap, four rows of fused
+ * multiply-adds at a time, no column matrix) took 0.31 ms against 0.32 here with padding and
+ * 0.28 against 0.24 without. The input gradient reads the product where the GEMM left it
+ * ({@link ConvWorkspace#result}) and adds it back with vector adds: conv2's input gradient went
+ * from ~1.0 to ~0.6 ms.
  */
 final class CpuConvolution {
     private CpuConvolution() {
@@ -137,19 +146,19 @@ final class CpuConvolution {
             ws.fill(B, k * l, l, 1);
         }
         Source src = new Source(ws, x, g);
-        Object wide = g.compactOutput() ? null : ws.buffer(WIDE, g.o * l);
+        int plane = g.oh * g.ow;
         for (int n = 0; n < g.n; n++) {
             im2col(src.plane(n), src.offset(n), g, ws, B);
             ws.gemm(false, false, g.o, l, kb, false);
             int dst = out.offset() + n * g.outPlane();
-            if (wide == null) {
+            if (g.compactOutput()) {
                 ws.get(C, outArr, dst, g.outPlane());
-            } else {
-                ws.get(C, wide, 0, g.o * l);
-                for (int o = 0; o < g.o; o++) {
-                    for (int r = 0; r < g.oh; r++) {
-                        System.arraycopy(wide, o * l + r * g.pitch(), outArr, dst + (o * g.oh + r) * g.ow, g.ow);
-                    }
+                continue;
+            }
+            Object c = ws.result(g.o * l);
+            for (int o = 0; o < g.o; o++) {
+                for (int r = 0; r < g.oh; r++) {
+                    System.arraycopy(c, o * l + r * g.pitch(), outArr, dst + o * plane + r * g.ow, g.ow);
                 }
             }
         }
@@ -173,14 +182,15 @@ final class CpuConvolution {
         // transposed, dW^T [K, O] += cols [K, L] · g_n^T [L, O]: 0.28 ms instead of 0.38 for
         // LeNet's conv2 over the batch (OpenBLAS 0.3.31, SkylakeX kernels), the same for conv1
         ws.reserve(A, kb * l);
+        ws.reserve(B, g.o * l);
         if (gradBias != null) {
             ws.fill(A, k * l, l, 1);
         }
+        zeroGaps(ws, B, g);
         Source src = new Source(ws, x, g);
-        GradRows rows = new GradRows(ws, B, go, g);
         for (int n = 0; n < g.n; n++) {
             im2col(src.plane(n), src.offset(n), g, ws, A);
-            rows.load(n);
+            loadGradRows(ws, B, go, g, n);
             ws.gemm(false, true, kb, g.o, l, n > 0);
         }
         Object dwt = ws.buffer(SMALL, g.o * kb);
@@ -207,16 +217,16 @@ final class CpuConvolution {
         int l = g.l();
         Object dx = gradInput.storage().array();
         ws.put(A, wt.storage().array(), wt.offset(), g.o * k);
-        GradRows rows = new GradRows(ws, B, go, g);
-        Object dcols = ws.buffer(COLUMNS, k * l);
+        ws.reserve(B, g.o * l);
+        zeroGaps(ws, B, g);
         Object plane = g.padded() ? ws.buffer(PLANE, g.c * g.hp() * g.wp()) : null;
         if (plane == null) {
             ConvWorkspace.fill(dx, gradInput.offset(), g.n * g.inPlane(), 0);
         }
         for (int n = 0; n < g.n; n++) {
-            rows.load(n);
+            loadGradRows(ws, B, go, g, n);
             ws.gemm(true, false, k, l, g.o, false);
-            ws.get(C, dcols, 0, k * l);
+            Object dcols = ws.result(k * l);
             int base = gradInput.offset() + n * g.inPlane();
             if (plane == null) {
                 col2im(dcols, g, dx, base);
@@ -248,17 +258,18 @@ final class CpuConvolution {
             for (int i = 0; i < g.kh; i++) {
                 for (int j = 0; j < g.kw; j++, row++) {
                     int from = base + (c * g.hp() + i * p.dilationH()) * g.wp() + j * p.dilationW();
+                    int at = row * l;
                     if (g.wide()) {
-                        ws.write(to, row * l, plane, from, l);
+                        ws.write(to, at, plane, from, l);
                         continue;
                     }
                     for (int r = 0; r < g.oh; r++) {
-                        int at = from + r * p.strideH() * g.wp();
+                        int src = from + r * p.strideH() * g.wp();
                         if (strided == null) {
-                            ws.write(to, row * l + r * g.ow, plane, at, g.ow);
+                            ws.write(to, at + r * g.ow, plane, src, g.ow);
                         } else {
-                            ConvWorkspace.copy(plane, at, p.strideW(), strided, 0, g.ow);
-                            ws.write(to, row * l + r * g.ow, strided, 0, g.ow);
+                            ConvWorkspace.copy(plane, src, p.strideW(), strided, 0, g.ow);
+                            ws.write(to, at + r * g.ow, strided, 0, g.ow);
                         }
                     }
                 }
@@ -266,7 +277,11 @@ final class CpuConvolution {
         }
     }
 
-    /** The adjoint of {@link #im2col}: adds every column-matrix entry back onto the element it was copied from. */
+    /**
+     * The adjoint of {@link #im2col}: adds every column-matrix entry back onto the element it was
+     * copied from; the wide rows with vector adds (C2 leaves them scalar: Note [Vectorized
+     * arithmetic] in VectorKernels).
+     */
     private static void col2im(Object cols, Geometry g, Object plane, int base) {
         Conv2dParams p = g.p;
         int l = g.l();
@@ -275,14 +290,44 @@ final class CpuConvolution {
             for (int i = 0; i < g.kh; i++) {
                 for (int j = 0; j < g.kw; j++, row++) {
                     int to = base + (c * g.hp() + i * p.dilationH()) * g.wp() + j * p.dilationW();
+                    int from = row * l;
                     if (g.wide()) {
-                        ConvWorkspace.add(cols, row * l, plane, to, 1, l);
+                        ConvWorkspace.add(cols, from, plane, to, 1, l);
                         continue;
                     }
                     for (int r = 0; r < g.oh; r++) {
-                        ConvWorkspace.add(cols, row * l + r * g.ow, plane, to + r * p.strideH() * g.wp(), p.strideW(), g.ow);
+                        ConvWorkspace.add(cols, from + r * g.ow, plane, to + r * p.strideH() * g.wp(), p.strideW(), g.ow);
                     }
                 }
+            }
+        }
+    }
+
+    /** Zeroes operand {@code to} as {@code [O, L]} once per call when the layout is wide, so that the gaps read as zero. */
+    private static void zeroGaps(ConvWorkspace ws, ConvWorkspace.Operand to, Geometry g) {
+        if (!g.compactOutput()) {
+            ws.fill(to, 0, g.o * g.l(), 0);
+        }
+    }
+
+    /**
+     * Writes sample {@code n}'s output gradient into GEMM operand {@code to} as {@code [O, L]}:
+     * whole planes when the column layout is compact, else each output row at the wide pitch; the
+     * gaps between rows are left as they are, zero since {@link #zeroGaps}.
+     */
+    private static void loadGradRows(ConvWorkspace ws, ConvWorkspace.Operand to, NDArray go, Geometry g, int n) {
+        Object data = go.storage().array();
+        int base = go.offset() + n * g.outPlane();
+        int plane = g.oh * g.ow;
+        if (g.compactOutput()) {
+            ws.write(to, 0, data, base, g.outPlane());
+            return;
+        }
+        int l = g.l();
+        for (int o = 0; o < g.o; o++) {
+            int at = o * l;
+            for (int r = 0; r < g.oh; r++) {
+                ws.write(to, at + r * g.pitch(), data, base + o * plane + r * g.ow, g.ow);
             }
         }
     }
@@ -322,47 +367,6 @@ final class CpuConvolution {
 
         int offset(int n) {
             return padded == null ? x.offset() + n * g.inPlane() : 0;
-        }
-    }
-
-    /**
-     * Loads sample {@code n}'s output gradient into a GEMM operand as {@code [O, L]}: straight from
-     * the array when the column layout is compact, else spread to the wide pitch with zero gaps.
-     */
-    private static final class GradRows {
-        private final ConvWorkspace ws;
-        private final ConvWorkspace.Operand operand;
-        private final NDArray go;
-        private final Geometry g;
-        private final Object wide;
-
-        GradRows(ConvWorkspace ws, ConvWorkspace.Operand operand, NDArray contiguousGradOut, Geometry g) {
-            this.ws = ws;
-            this.operand = operand;
-            this.go = contiguousGradOut;
-            this.g = g;
-            if (g.compactOutput()) {
-                wide = null;
-            } else {
-                wide = ws.buffer(WIDE, g.o * g.l());
-                ConvWorkspace.fill(wide, 0, g.o * g.l(), 0); // the gaps stay zero; load() rewrites the rows
-            }
-        }
-
-        void load(int n) {
-            Object data = go.storage().array();
-            int base = go.offset() + n * g.outPlane();
-            if (wide == null) {
-                ws.put(operand, data, base, g.outPlane());
-                return;
-            }
-            int l = g.l();
-            for (int o = 0; o < g.o; o++) {
-                for (int r = 0; r < g.oh; r++) {
-                    System.arraycopy(data, base + (o * g.oh + r) * g.ow, wide, o * l + r * g.pitch(), g.ow);
-                }
-            }
-            ws.put(operand, wide, 0, g.o * l);
         }
     }
 }

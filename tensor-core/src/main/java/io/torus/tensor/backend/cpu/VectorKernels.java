@@ -107,6 +107,18 @@ final class VectorKernels {
         }
     }
 
+    /** {@code y[oy + i] += x[ox + i]} for {@code i < n} (Note [Vectorized arithmetic]), the tail without a switch. */
+    static void addInto(int n, float[] x, int ox, float[] y, int oy) {
+        int bound = FS.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += FL) {
+            FloatVector.fromArray(FS, x, ox + i).add(FloatVector.fromArray(FS, y, oy + i)).intoArray(y, oy + i);
+        }
+        for (; i < n; i++) {
+            y[oy + i] += x[ox + i];
+        }
+    }
+
     /** {@code z[i] = x[i] op s} for ADD, SUB, MUL and DIV by a scalar (Note [Vectorized arithmetic]). */
     static void arithmeticScalar(io.torus.tensor.op.BinaryOp op, int n, float[] x, int ox, float s, float[] z, int oz) {
         FloatVector vs = FloatVector.broadcast(FS, s);

@@ -25,6 +25,30 @@ class VectorKernelsTest {
     }
 
     @Test
+    void addInto_bitForBitTheScalarLoopAtOffsetsAndTails() {
+        Random r = new Random(9);
+        for (int n : LENGTHS) {
+            float[] x = new float[n + 5];
+            float[] y = new float[n + 4];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = i % 11 == 0 ? Float.NaN : (float) r.nextGaussian();
+            }
+            for (int i = 0; i < y.length; i++) {
+                y[i] = (float) r.nextGaussian();
+            }
+            float[] expected = y.clone();
+            for (int i = 0; i < n; i++) {
+                expected[3 + i] += x[5 + i];
+            }
+            float[] got = y.clone();
+            VectorKernels.addInto(n, x, 5, got, 3);
+            for (int i = 0; i < y.length; i++) {
+                assertEquals(Float.floatToIntBits(expected[i]), Float.floatToIntBits(got[i]), "n=" + n + " i=" + i);
+            }
+        }
+    }
+
+    @Test
     void arithmeticAndAxpby_bitForBitTheScalarLoopsAlsoInPlace() {
         Random r = new Random(5);
         float[] special = {0, -0f, 1, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE, 3e38f};
