@@ -1,5 +1,7 @@
 package io.torus.comm;
 
+import io.torus.comm.transport.Fold;
+import io.torus.comm.transport.SharedWindows;
 import io.torus.comm.transport.Tag;
 import io.torus.comm.transport.Transport;
 import org.slf4j.Logger;
@@ -283,6 +285,22 @@ final class StallWatch implements AutoCloseable {
             } finally {
                 receiving = null;
             }
+        }
+
+        @Override
+        public void receiveReduce(int peer, Tag tag, Object dst, int offset, int length, Fold fold, Object scratch) {
+            // Delegated, not inherited: the inner transport may fold straight from its own memory (shm).
+            receiving = new Receiving(peer, tag, System.nanoTime());
+            try {
+                inner.receiveReduce(peer, tag, dst, offset, length, fold, scratch);
+            } finally {
+                receiving = null;
+            }
+        }
+
+        @Override
+        public SharedWindows sharedWindows() {
+            return inner.sharedWindows();
         }
 
         @Override
