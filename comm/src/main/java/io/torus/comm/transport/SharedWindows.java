@@ -23,9 +23,9 @@ import java.nio.ByteBuffer;
  * Called by the one thread that issues collectives, like {@link Transport#send}.
  */
 public interface SharedWindows {
-    /** Counter for "bytes of my window written for this collective". */
+    /** Counter for "how much of my window is written for this collective" (the algorithm's unit). */
     int WRITTEN = 0;
-    /** Counter for "bytes of my result published for this collective". */
+    /** Counter for "how much of my result is published for this collective" (the algorithm's unit). */
     int REDUCED = 1;
 
     /** Capacity of every rank's window in bytes: the largest vector the windows take. */

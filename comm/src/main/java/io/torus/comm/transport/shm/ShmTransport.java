@@ -93,8 +93,10 @@ public final class ShmTransport implements Transport {
      * @param connectTimeout how long {@link #connect} waits for the neighbours ({@code torus.comm.connect.timeout.seconds}, 60)
      * @param receiveTimeout how long a receive waits before blaming the silent peer ({@code torus.comm.receive.timeout.seconds}, 1800)
      * @param spillAfter     how long a send waits for room before it copies the rest aside ({@code torus.comm.shm.spill.after.millis}, 50)
-     * @param windowBytes    capacity of each rank's shared window ({@code torus.comm.shm.window.bytes}, 4 MiB): all-reduces
-     *                       of at most this many bytes run on the windows ({@link #sharedWindows()}); 0: no windows
+     * @param windowBytes    capacity of each rank's shared window ({@code torus.comm.shm.window.bytes}, 0 = none): all-reduces
+     *                       of at most this many bytes run on the windows ({@link #sharedWindows()}) instead of the ring.
+     *                       Off by default: on the shared 2-vCPU machine where it was measured it did not beat
+     *                       the ring reliably (see docs in SharedMemoryAllReduce); 4194304 turns it on for 4 MiB
      */
     public record Options(Path directory, int ringBytes, Duration connectTimeout, Duration receiveTimeout,
                           Duration spillAfter, int windowBytes) {
@@ -122,7 +124,7 @@ public final class ShmTransport implements Transport {
                     Duration.ofSeconds(Long.getLong("torus.comm.connect.timeout.seconds", 60)),
                     Duration.ofSeconds(Long.getLong("torus.comm.receive.timeout.seconds", 1800)),
                     Duration.ofMillis(Long.getLong("torus.comm.shm.spill.after.millis", 50)),
-                    Integer.getInteger("torus.comm.shm.window.bytes", 4 << 20));
+                    Integer.getInteger("torus.comm.shm.window.bytes", 0));
         }
 
         public Options withDirectory(Path dir) {
@@ -651,6 +653,9 @@ public final class ShmTransport implements Transport {
                 outBell.ring();
                 inBell.wakeUp();
                 outBell.wakeUp();
+                if (windows != null) {
+                    windows.wakeUp();
+                }
             }
         }
         log.debug("rank {}: shm transport failed: rank {} {}", rank, culprit, reason);

@@ -19,7 +19,6 @@ final class Waiter {
     private static final int SPINS = 200;
     private static final long FIRST_PARK_NANOS = 10_000;
     private static final long YIELD_NANOS = 50_000;
-    private static final long SHORT_PARKS_NANOS = 5_000_000;
     private final long start = System.nanoTime();
     private int spins;
     private long park = FIRST_PARK_NANOS;
@@ -39,28 +38,22 @@ final class Waiter {
 
     /**
      * For waits on a peer known to be in the same collective and close behind (the shm windows):
-     * after the spins, {@link Thread#yield()} for the first {@value #YIELD_NANOS} ns (a park costs
-     * 60 us or more, more than such a wait, while yielding still gives the core to that peer when
-     * the two share it), then parks of the shortest length until {@value #SHORT_PARKS_NANOS} ns
-     * (so that a peer that was descheduled is noticed within ~60 us of its return, not after a
-     * backed-off 200 us park), then {@link #pause()}'s backoff. Spinning longer would burn the
-     * share of the CPU that the scheduler gives this process on a busy machine, and a peer
-     * being late by a time slice is the common case there.
+     * true while the caller should keep polling: the spins, then {@link Thread#yield()} until
+     * {@value #YIELD_NANOS} ns have passed (a park or a sleep costs 60 us or more, more than such
+     * a wait, while yielding still gives the core to that peer when the two share it); false once
+     * the caller should block on its bell instead.
      */
-    void pauseYielding() {
+    boolean spinOrYield() {
         if (spins < SPINS) {
             spins++;
             Thread.onSpinWait();
-            return;
+            return true;
         }
-        long waited = System.nanoTime() - start;
-        if (waited < YIELD_NANOS) {
+        if (System.nanoTime() - start < YIELD_NANOS) {
             Thread.yield();
-        } else if (waited < SHORT_PARKS_NANOS) {
-            LockSupport.parkNanos(FIRST_PARK_NANOS);
-        } else {
-            pause();
+            return true;
         }
+        return false;
     }
 
     /** Spins once and returns true while in the spin phase; false once the caller should block instead. */

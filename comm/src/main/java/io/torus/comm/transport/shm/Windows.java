@@ -36,25 +36,33 @@ import java.util.Set;
  *   24      owner pid                                            owner
  *   32      attached: how many other ranks have mapped it (CAS)  the others
  *   64      epoch: collectives begun on the windows (release)    owner     own cache line
- *   72      their sequence number; 80 length; 84 dtype wire id   owner, before the epoch
- *   128     counter WRITTEN (release)                            owner     own cache line
- *   192     counter REDUCED (release)                            owner     own cache line
  *   256     done: the last epoch this rank ended (release)       owner     own cache line
  *   320     closed (0/1)                                         owner
- *   4096    the window, `capacity` bytes, little-endian elements
+ *   384     sleeping on its bell (0/1)                           owner     own cache line
+ *   512     block of even epochs, 768 block of odd epochs:       owner
+ *             +0 sequence number, +8 length, +12 dtype wire id   (before the epoch is published)
+ *             +64 counter WRITTEN, +128 counter REDUCED          (release; own cache lines)
+ *   4096    the window: two halves of `capacity` bytes, little-endian elements
  *
  * Epochs. Every rank counts the collectives it runs on the windows, so rank k's epoch equals ours
- * exactly while it is in the same one. begin() waits until every rank's `done` has reached the
- * previous epoch: nobody still reads this rank's window when it is overwritten. It then zeroes
- * the counters, writes sequence number, length and dtype, and publishes the epoch with a release
- * store; a reader that sees the epoch (acquire) sees those too, so a waiter compares them with its
- * own and reports a mismatch naming both ranks and sequence numbers. Counters only grow within an
- * epoch, and a rank cannot start epoch e + 1 before every rank has ended e, so a waiter never
- * reads a counter of the wrong epoch.
+ * exactly while it is in the same one. Odd and even epochs use the two halves of the window in
+ * turn, so begin() only waits until every rank's `done` has reached the epoch before the previous
+ * one (nobody still reads the half this rank is about to overwrite), which on the next collective
+ * back to back is almost always true already: a rank may start writing while a slower one still
+ * copies out the previous result. The epoch's header block (the same parity) gets zeroed counters,
+ * sequence number, length and dtype, then the epoch is published with a release store; a reader
+ * that sees the epoch (acquire) sees those too, so a waiter compares them with its own and reports
+ * a mismatch naming both ranks and sequence numbers. A waiter in epoch e accepts rank k at e or
+ * e + 1 (k ended e and began the next, on the other block) and reads block e's counters; k cannot
+ * begin e + 2, which reuses that block, before the waiter has ended e.
  *
- * Waiting: a short spin, then Thread.yield() for up to a millisecond (the peer is usually in the
- * same collective and microseconds away; yielding lets it run when it shares our core), then
- * parking with backoff (Waiter). Every wait checks what the transport's waits check: a failure of
+ * Waiting: a short spin, then Thread.yield() for up to 50 us (the peer is usually in the same
+ * collective and microseconds away; yielding lets it run when it shares our core), then sleep on
+ * this rank's bell (WindowBells), which every rank that publishes news rings if this rank's
+ * sleeping word is up: Doorbell's protocol, a volatile store then a volatile load on both sides,
+ * so no wake-up is lost. On a busy machine a peer is often a whole time slice late; a sleeper
+ * woken by the kernel when it arrives goes on at once, where polling would burn this process's
+ * share of the CPU or oversleep. Every wait checks what the transport's waits check: a failure of
  * the group, this rank's close, the awaited rank's closed flag, every 50 ms its process, and the
  * receive timeout. Ranks that disagree on the algorithm (one on the windows, one on the ring, as
  * when one passes a larger tensor) are caught from both sides: a window wait that finds a ring
@@ -74,13 +82,17 @@ final class Windows implements SharedWindows {
     private static final int OFF_PID = 24;
     private static final int OFF_ATTACHED = 32;
     private static final int OFF_EPOCH = 64;
-    private static final int OFF_SEQ = 72;
-    private static final int OFF_LENGTH = 80;
-    private static final int OFF_DTYPE = 84;
-    private static final int OFF_COUNTERS = 128;
+    /** Per half h (epoch parity): a block at OFF_BLOCK + h * BLOCK_STRIDE. */
+    private static final int OFF_BLOCK = 512;
+    private static final int BLOCK_STRIDE = 256;
+    private static final int SEQ = 0;
+    private static final int LENGTH = 8;
+    private static final int DTYPE = 12;
+    private static final int COUNTERS = 64;
     private static final int COUNTER_STRIDE = 64;
     private static final int OFF_DONE = 256;
     private static final int OFF_CLOSED = 320;
+    private static final int OFF_SLEEPING = 384;
     private static final long CHECK_INTERVAL_NANOS = 50_000_000L;
     private static final VarHandle LONGS = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
 
@@ -105,9 +117,11 @@ final class Windows implements SharedWindows {
     private final int worldSize;
     private final int capacity;
     private final MappedByteBuffer[] maps;
-    private final ByteBuffer[] windows;
+    /** Rank k's two halves: epochs alternate between them (see the note on epochs). */
+    private final ByteBuffer[][] windows;
     private final long[] pids;
     private final Duration receiveTimeout;
+    private final WindowBells bells;
     private Guard guard;
     /** Collectives begun on the windows by this rank. */
     private long epoch;
@@ -116,17 +130,22 @@ final class Windows implements SharedWindows {
     private int length;
     private boolean inside;
 
-    private Windows(int rank, int worldSize, int capacity, MappedByteBuffer[] maps, Duration receiveTimeout) {
+    private Windows(int rank, int worldSize, int capacity, MappedByteBuffer[] maps, Duration receiveTimeout,
+                    WindowBells bells) {
+        this.bells = bells;
         this.rank = rank;
         this.worldSize = worldSize;
         this.capacity = capacity;
         this.maps = maps;
         this.receiveTimeout = receiveTimeout;
-        this.windows = new ByteBuffer[worldSize];
+        this.windows = new ByteBuffer[worldSize][2];
         this.pids = new long[worldSize];
         for (int k = 0; k < worldSize; k++) {
-            windows[k] = maps[k].duplicate().position(DATA_START).limit(DATA_START + capacity).slice()
-                    .order(ByteOrder.LITTLE_ENDIAN);
+            for (int half = 0; half < 2; half++) {
+                int from = DATA_START + half * capacity;
+                windows[k][half] = maps[k].duplicate().position(from).limit(from + capacity).slice()
+                        .order(ByteOrder.LITTLE_ENDIAN);
+            }
             pids[k] = maps[k].getLong(OFF_PID);
         }
     }
@@ -147,8 +166,14 @@ final class Windows implements SharedWindows {
             throw new IllegalStateException("rank " + rank + ": shm window file " + own
                     + " already exists (two groups with the same key, or two workers with the same rank?)");
         }
+        Path ownBell = WindowBells.socketPath(own);
+        java.nio.channels.ServerSocketChannel server = null;
+        java.nio.channels.SocketChannel[] out = new java.nio.channels.SocketChannel[worldSize];
+        java.nio.channels.SocketChannel[] incoming = new java.nio.channels.SocketChannel[worldSize - 1];
+        int accepted = 0;
         boolean ok = false;
         try {
+            server = WindowBells.listen(ownBell);
             int ownUid = (Integer) Files.getAttribute(own, "unix:uid");
             for (int k = 0; k < worldSize; k++) {
                 if (k == rank) {
@@ -156,31 +181,53 @@ final class Windows implements SharedWindows {
                 }
                 Path p = ShmFiles.window(dir, key, k);
                 Waiter w = new Waiter();
-                while ((maps[k] = tryAttach(p, k, worldSize, capacity, ownUid)) == null) {
+                while ((maps[k] = tryAttach(p, k, worldSize, capacity, ownUid)) == null
+                        || (out[k] = WindowBells.tryConnect(WindowBells.socketPath(p))) == null) {
                     if (System.nanoTime() - deadlineNanos > 0) {
                         throw new IllegalStateException("rank " + rank + ": shm windows not connected in time: rank " + k
-                                + " has not created " + p);
+                                + " has not created " + p + " and its bell");
                     }
                     w.pause();
                 }
             }
             Waiter w = new Waiter();
-            while ((long) LONGS.getVolatile(maps[rank], OFF_ATTACHED) < worldSize - 1) {
+            while (accepted < worldSize - 1 || (long) LONGS.getVolatile(maps[rank], OFF_ATTACHED) < worldSize - 1) {
+                java.nio.channels.SocketChannel ch = accepted < worldSize - 1 ? server.accept() : null;
+                if (ch != null) {
+                    incoming[accepted++] = ch;
+                    continue;
+                }
                 if (System.nanoTime() - deadlineNanos > 0) {
                     throw new IllegalStateException("rank " + rank + ": shm windows not connected in time: only "
                             + (long) LONGS.getVolatile(maps[rank], OFF_ATTACHED) + " of " + (worldSize - 1)
-                            + " other ranks have mapped " + own);
+                            + " other ranks have mapped " + own + ", " + accepted + " rang its bell");
                 }
                 w.pause();
             }
+            Windows windows = new Windows(rank, worldSize, capacity, maps, receiveTimeout,
+                    WindowBells.of(out, incoming));
             ok = true;
-            return new Windows(rank, worldSize, capacity, maps, receiveTimeout);
+            return windows;
         } finally {
             Files.deleteIfExists(own);
+            Files.deleteIfExists(ownBell);
+            if (server != null) {
+                WindowBells.closeQuietly(server);
+            }
             if (!ok) {
                 for (MappedByteBuffer m : maps) {
                     if (m != null) {
                         Unmapper.unmap(m);
+                    }
+                }
+                for (java.nio.channels.SocketChannel ch : out) {
+                    if (ch != null) {
+                        WindowBells.closeQuietly(ch);
+                    }
+                }
+                for (java.nio.channels.SocketChannel ch : incoming) {
+                    if (ch != null) {
+                        WindowBells.closeQuietly(ch);
                     }
                 }
             }
@@ -191,7 +238,7 @@ final class Windows implements SharedWindows {
         MappedByteBuffer map;
         try (FileChannel ch = FileChannel.open(path, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                 StandardOpenOption.WRITE), ShmFiles.ownerOnly())) {
-            map = ch.map(FileChannel.MapMode.READ_WRITE, 0, (long) DATA_START + capacity);
+            map = ch.map(FileChannel.MapMode.READ_WRITE, 0, (long) DATA_START + 2L * capacity);
         }
         map.order(ByteOrder.nativeOrder());
         map.putLong(OFF_CAPACITY, capacity);
@@ -213,7 +260,7 @@ final class Windows implements SharedWindows {
                 throw new IllegalStateException("shm window file " + path + " belongs to uid " + uid + " with mode "
                         + Integer.toOctalString(mode) + ": expected uid " + ownUid + " and mode 600; refusing to use it");
             }
-            if (ch.size() != (long) DATA_START + capacity) {
+            if (ch.size() != (long) DATA_START + 2L * capacity) {
                 return null;
             }
             map = ch.map(FileChannel.MapMode.READ_WRITE, 0, ch.size());
@@ -245,7 +292,7 @@ final class Windows implements SharedWindows {
 
     @Override
     public ByteBuffer window(int r) {
-        return windows[r];
+        return windows[r][(int) (epoch & 1)];
     }
 
     @Override
@@ -256,7 +303,7 @@ final class Windows implements SharedWindows {
         String context = "rank " + rank + " cannot begin " + t + " on the shm windows";
         guard.enter(context);
         try {
-            long previous = epoch;
+            long previous = epoch - 1; // the epoch that last used the half this one will use
             for (int k = 0; k < worldSize; k++) {
                 if (k != rank) {
                     int peer = k;
@@ -274,17 +321,28 @@ final class Windows implements SharedWindows {
         inside = true;
         MappedByteBuffer mine = maps[rank];
         for (int c = 0; c < 2; c++) {
-            LONGS.setRelease(mine, OFF_COUNTERS + c * COUNTER_STRIDE, 0L);
+            LONGS.setRelease(mine, block(epoch) + COUNTERS + c * COUNTER_STRIDE, 0L);
         }
-        mine.putLong(OFF_SEQ, t.seq());
-        mine.putInt(OFF_LENGTH, n);
-        mine.putInt(OFF_DTYPE, Elements.wireId(type));
+        mine.putLong(block(epoch) + SEQ, t.seq());
+        mine.putInt(block(epoch) + LENGTH, n);
+        mine.putInt(block(epoch) + DTYPE, Elements.wireId(type));
         LONGS.setVolatile(mine, OFF_EPOCH, epoch);
+        wakeSleepers();
     }
 
     @Override
     public void publish(int which, long value) {
-        LONGS.setVolatile(maps[rank], counter(which), value);
+        LONGS.setVolatile(maps[rank], block(epoch) + counter(which), value);
+        wakeSleepers();
+    }
+
+    /** After a volatile store of news: rings every rank that said it sleeps (see WindowBells). */
+    private void wakeSleepers() {
+        for (int k = 0; k < worldSize; k++) {
+            if (k != rank && (long) LONGS.getVolatile(maps[k], OFF_SLEEPING) != 0) {
+                bells.ring(k);
+            }
+        }
     }
 
     @Override
@@ -292,16 +350,18 @@ final class Windows implements SharedWindows {
         if (k == rank) {
             return;
         }
-        int off = counter(which);
+        int off = block(epoch) + counter(which);
         MappedByteBuffer m = maps[k];
-        if ((long) LONGS.getAcquire(m, OFF_EPOCH) == epoch && (long) LONGS.getAcquire(m, off) >= value) {
+        long e0 = (long) LONGS.getAcquire(m, OFF_EPOCH);
+        if ((e0 == epoch || e0 == epoch + 1) && (long) LONGS.getAcquire(m, off) >= value) {
             checkSame(k);
             return;
         }
         String context = "rank " + rank + " cannot complete " + tag + " on the shm windows with rank " + k;
         waitFor(k, context, tag.seq(), () -> {
+            // Rank k may have ended this epoch and begun the next, on the other half: this one's block stays.
             long e = (long) LONGS.getAcquire(m, OFF_EPOCH);
-            if (e == epoch) {
+            if (e == epoch || e == epoch + 1) {
                 checkSame(k);
                 return (long) LONGS.getAcquire(m, off) >= value;
             }
@@ -321,6 +381,7 @@ final class Windows implements SharedWindows {
         }
         inside = false;
         LONGS.setVolatile(maps[rank], OFF_DONE, epoch);
+        wakeSleepers();
         guard.exit();
     }
 
@@ -334,22 +395,35 @@ final class Windows implements SharedWindows {
                 continue;
             }
             MappedByteBuffer m = maps[k];
-            if ((long) LONGS.getAcquire(m, OFF_EPOCH) > epoch && m.getLong(OFF_SEQ) <= seq) {
+            long e = (long) LONGS.getAcquire(m, OFF_EPOCH);
+            if (e > epoch && (e > epoch + 1 || m.getLong(block(e) + SEQ) <= seq)) {
                 throw new CollectiveMismatchException("rank " + rank + " expected " + expected + " from rank " + left
-                        + " over the shm ring but rank " + k + " began collective " + m.getLong(OFF_SEQ) + " of "
-                        + m.getInt(OFF_LENGTH) + " elements on the shm windows: every rank must issue the same collectives, "
-                        + "in the same order, on tensors with the same number of elements");
+                        + " over the shm ring but rank " + k + " began collective " + m.getLong(block(e) + SEQ) + " of "
+                        + m.getInt(block(e) + LENGTH) + " elements on the shm windows: every rank must issue the same "
+                        + "collectives, in the same order, on tensors with the same number of elements");
             }
         }
     }
 
     /** Raises this rank's closed flag: waits for it fail naming this rank. */
     void closeOwn() {
-        LONGS.setRelease(maps[rank], OFF_CLOSED, 1L);
+        LONGS.setVolatile(maps[rank], OFF_CLOSED, 1L);
+        for (int k = 0; k < worldSize; k++) {
+            if (k != rank) {
+                bells.ring(k);
+            }
+        }
+        bells.wakeUp();
+    }
+
+    /** Makes this rank's sleeping wait (if any) look at the group now: a local abort. */
+    void wakeUp() {
+        bells.wakeUp();
     }
 
     /** Only when no thread can touch the mappings any more. */
     void unmap() {
+        bells.close();
         for (MappedByteBuffer m : maps) {
             Unmapper.unmap(m);
         }
@@ -359,19 +433,24 @@ final class Windows implements SharedWindows {
         MappedByteBuffer m = maps[k];
         DType actual;
         try {
-            actual = Elements.ofWireId((byte) m.getInt(OFF_DTYPE));
+            actual = Elements.ofWireId((byte) m.getInt(block(epoch) + DTYPE));
         } catch (IllegalArgumentException e) {
             throw new CollectiveMismatchException("rank " + rank + " found a corrupt shm window header of rank " + k);
         }
-        CollectiveMismatchException.check(rank, k, tag, dtype, length, new Tag(m.getLong(OFF_SEQ), tag.chunk()), actual,
-                m.getInt(OFF_LENGTH));
+        CollectiveMismatchException.check(rank, k, tag, dtype, length, new Tag(m.getLong(block(epoch) + SEQ), tag.chunk()),
+                actual, m.getInt(block(epoch) + LENGTH));
     }
 
     private static int counter(int which) {
         if (which != WRITTEN && which != REDUCED) {
             throw new IllegalArgumentException("shm windows: counter " + which + ": expected WRITTEN (0) or REDUCED (1)");
         }
-        return OFF_COUNTERS + which * COUNTER_STRIDE;
+        return COUNTERS + which * COUNTER_STRIDE;
+    }
+
+    /** The header block of an epoch: epochs alternate between two, as between the window's halves. */
+    private static int block(long epoch) {
+        return OFF_BLOCK + (int) (epoch & 1) * BLOCK_STRIDE;
     }
 
     @FunctionalInterface
@@ -401,7 +480,16 @@ final class Windows implements SharedWindows {
                         throw new PeerLostException(k, "did not go on for " + receiveTimeout + " (is it stuck?)", context);
                     }
                 }
-                w.pauseYielding();
+                if (!w.spinOrYield()) {
+                    LONGS.setVolatile(maps[rank], OFF_SLEEPING, 1L);
+                    try {
+                        if (!done.holds()) {
+                            bells.await(CHECK_INTERVAL_NANOS / 1_000_000);
+                        }
+                    } finally {
+                        LONGS.setVolatile(maps[rank], OFF_SLEEPING, 0L);
+                    }
+                }
             }
         } catch (PeerLostException e) {
             guard.fail(e.lostRank(), e.reason());
