@@ -15,7 +15,8 @@ import java.util.Objects;
  * The collectives of one rank, on slices of element arrays ({@link Elements}: float[], double[],
  * long[], int[], boolean[]), over a {@link Transport}: the layer that
  * {@code ProcessGroup} implementations call. Picks the algorithm (ring, naive for tiny vectors,
- * shared windows for small ones on one machine, nothing for a world of one), numbers every collective with a sequence number and logs it.
+ * shared windows for small ones on one machine when the transport has them, nothing for a world
+ * of one), numbers every collective with a sequence number and logs it.
  *
  * <p>Contract: every rank issues the same collectives, with the same lengths (and the same root),
  * in the same order. Misuse fails with a {@link io.torus.comm.transport.CollectiveMismatchException}
