@@ -24,6 +24,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 
 /*
  * The ProcessGroup of this milestone: tensors in, their storage arrays through Collectives,
@@ -32,10 +34,20 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * Every collective, asynchronous or not, runs on one communication thread per group, in issue
  * order, so the order the user issues them is the order on the wire (the sequence numbers in
- * Collectives depend on it); the blocking methods simply wait for their turn. A contiguous tensor
+ * Collectives depend on it); the blocking methods simply wait for their turn (a blocking
+ * allReduce with nothing queued runs on the caller's thread: Note [Inline collectives]). A contiguous tensor
  * is reduced in place in its own storage, with no copy at all (Staged); a strided view is copied
  * out when the collective starts and back when it ends, both on that thread. Work.await() gives
  * the caller a happens-before edge to the result.
+ *
+ * Note [Inline collectives]. A blocking allReduce issued while nothing is queued on the
+ * communication thread runs on the caller's own thread instead: handing it over and waiting for
+ * the answer would cost two thread wake-ups (tens of microseconds each on an idle core, a
+ * scheduler time slice on a busy one) for nothing, since the caller only waits. DDP's last bucket,
+ * whose all-reduce backward has to wait for anyway, goes this way. The lock `issuing` is held by
+ * whichever thread runs a collective, so collectives still run one at a time, in issue order (the
+ * inline one only runs when none is queued before it), and the Collectives' state passes between
+ * the threads with a happens-before edge.
  *
  * A StallWatch times every collective: one that waits longer than torus.comm.stall.report.seconds
  * is reported, naming the ranks it waits for (Note [Stall report]). With `torus run --timeline`
@@ -55,6 +67,10 @@ final class RingProcessGroup implements ProcessGroup {
     private final AutoCloseable resources;
     private final ExecutorService commThread;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Collectives submitted to the communication thread and not yet finished. */
+    private final AtomicInteger queued = new AtomicInteger();
+    /** Held by whichever thread runs a collective: the communication thread or an inline caller. */
+    private final ReentrantLock issuing = new ReentrantLock();
     private volatile RuntimeException broken;
 
     /**
@@ -93,12 +109,44 @@ final class RingProcessGroup implements ProcessGroup {
         Objects.requireNonNull(op, "op");
         int n = checkTensor("allReduce", tensor);
         checkOp("allReduce", tensor, op);
-        return submit("allReduce", n, () -> {
+        return submit("allReduce", n, allReduceTask(tensor, n, op));
+    }
+
+    /**
+     * Runs on the caller's thread when nothing is queued on the communication thread (Note [Inline
+     * collectives]), else waits for its turn there like every other collective.
+     */
+    @Override
+    public void allReduce(Tensor tensor, ReduceOp op) {
+        Objects.requireNonNull(op, "op");
+        int n = checkTensor("allReduce", tensor);
+        checkOp("allReduce", tensor, op);
+        Runnable task = allReduceTask(tensor, n, op);
+        if (queued.get() == 0 && issuing.tryLock()) {
+            try {
+                if (queued.get() == 0) {
+                    if (closed.get()) {
+                        throw new IllegalStateException("allReduce: the process group of rank " + rank() + " is closed");
+                    }
+                    CompletableFuture<Void> done = new CompletableFuture<>();
+                    run("allReduce", n, Timeline.currentLabel(), 0, task, done);
+                    new FutureWork(done).await();
+                    return;
+                }
+            } finally {
+                issuing.unlock();
+            }
+        }
+        submit("allReduce", n, task).await();
+    }
+
+    private Runnable allReduceTask(Tensor tensor, int n, ReduceOp op) {
+        return () -> {
             Staged staged = Staged.of(tensor.data());
             collectives.allReduce(staged.array(), staged.offset(), n, op);
             staged.commit();
             Reference.reachabilityFence(staged); // Note [Storage arrays] in tensor-core's StoragePool
-        });
+        };
     }
 
     @Override
@@ -202,9 +250,19 @@ final class RingProcessGroup implements ProcessGroup {
         CompletableFuture<Void> done = new CompletableFuture<>();
         String label = Timeline.currentLabel();
         long launched = Timeline.enabled() ? Timeline.now() : 0;
+        queued.incrementAndGet();
         try {
-            commThread.execute(() -> run(what, elements, label, launched, collective, done));
+            commThread.execute(() -> {
+                issuing.lock();
+                try {
+                    run(what, elements, label, launched, collective, done);
+                } finally {
+                    issuing.unlock();
+                    queued.decrementAndGet();
+                }
+            });
         } catch (RejectedExecutionException e) {
+            queued.decrementAndGet();
             throw new IllegalStateException(what + ": the process group of rank " + rank() + " is closed", e);
         }
         return new FutureWork(done);

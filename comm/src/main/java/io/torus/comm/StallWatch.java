@@ -1,5 +1,7 @@
 package io.torus.comm;
 
+import io.torus.comm.transport.Fold;
+import io.torus.comm.transport.SharedWindows;
 import io.torus.comm.transport.Tag;
 import io.torus.comm.transport.Transport;
 import org.slf4j.Logger;
@@ -11,9 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -36,8 +36,11 @@ import java.util.function.Consumer;
  * stands in: the upstream neighbour; for a barrier in round k, the ranks k + 1 .. N - 1 places
  * upstream, which are not yet known to have arrived (see RingBarrier).
  *
- * Cost: a collective's start and end each write two volatile fields and (re)arm one timer task;
- * nothing runs while collectives finish in time.
+ * Cost: a collective's start and end each write two volatile fields; the timer looks at them a
+ * few times per period (once a second by default). Arming and cancelling a timer task per
+ * collective instead, as this did first, either woke the timer thread at every collective or,
+ * without removal on cancel, piled cancelled tasks up by the ten thousand in DDP (a thousand
+ * collectives a second for 30 s).
  */
 /** Watches one rank's collectives and reports those that stall; see Note [Stall report] in the source. */
 final class StallWatch implements AutoCloseable {
@@ -89,7 +92,9 @@ final class StallWatch implements AutoCloseable {
     private volatile Running running;
     private volatile Receiving receiving;
     private volatile Progress last = new Progress(-1, "none", false);
-    private ScheduledFuture<?> armed;
+    /** The collective last reported and when: only the timer thread touches these. */
+    private Running reported;
+    private long reportedAt;
 
     /**
      * @param after how long a collective may run before it is reported; zero or negative: never
@@ -100,12 +105,19 @@ final class StallWatch implements AutoCloseable {
         this.worldSize = worldSize;
         this.after = after;
         this.sink = sink;
-        this.timer = after.isZero() || after.isNegative() || worldSize < 2 ? null
-                : Executors.newSingleThreadScheduledExecutor(r -> {
-                    Thread t = new Thread(r, "torus-stall-watch-rank-" + rank);
-                    t.setDaemon(true);
-                    return t;
-                });
+        this.timer = after.isZero() || after.isNegative() || worldSize < 2 ? null : newTimer(rank);
+        if (timer != null) {
+            long period = checkPeriod(after);
+            timer.scheduleWithFixedDelay(this::check, period, period, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private static ScheduledExecutorService newTimer(int rank) {
+        return java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "torus-stall-watch-rank-" + rank);
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** A watch with the period of {@value #STALL_SECONDS} (default 30 s), reporting to the log. */
@@ -145,26 +157,14 @@ final class StallWatch implements AutoCloseable {
         return timer == null ? transport : new WatchedTransport(transport);
     }
 
-    /** Called on the communication thread as collective {@code seq} starts. */
+    /** Called on the thread that runs collective {@code seq} as it starts. */
     void begin(String what, long seq, int elements) {
-        Running r = new Running(what, seq, elements, System.nanoTime());
-        running = r;
-        if (timer != null && !timer.isShutdown()) {
-            try {
-                armed = timer.schedule(() -> report(r), after.toNanos(), TimeUnit.NANOSECONDS);
-            } catch (java.util.concurrent.RejectedExecutionException closing) {
-                // the group is closing (close() raced this collective): nothing left to watch
-            }
-        }
+        running = new Running(what, seq, elements, System.nanoTime());
     }
 
-    /** Called on the communication thread as the collective ends, normally or not. */
+    /** Called on the thread that ran the collective as it ends, normally or not. */
     void end() {
         Running r = running;
-        if (armed != null) {
-            armed.cancel(false);
-            armed = null;
-        }
         if (r != null) {
             last = new Progress(r.seq(), r.what(), false);
         }
@@ -172,18 +172,31 @@ final class StallWatch implements AutoCloseable {
         receiving = null;
     }
 
-    private void report(Running r) {
-        if (running != r) {
+    /**
+     * The timer's periodic look (every {@link #checkPeriod}): reports the running collective once
+     * it has run for the period, and again every period while it still runs.
+     */
+    private void check() {
+        Running r = running;
+        if (r == null) {
             return;
         }
+        long now = System.nanoTime();
+        if (now - r.startNanos() < after.toNanos() || r == reported && now - reportedAt < after.toNanos()) {
+            return;
+        }
+        reported = r;
+        reportedAt = now;
         try {
             sink.accept(describe(r));
         } catch (RuntimeException e) {
             log.warn("rank {}: stall report failed: {}", rank, e.toString());
         }
-        if (running == r && !timer.isShutdown()) {
-            timer.schedule(() -> report(r), after.toNanos(), TimeUnit.NANOSECONDS);
-        }
+    }
+
+    /** How often the timer looks: a quarter of the period, at most a second. */
+    private static long checkPeriod(Duration after) {
+        return Math.max(1, Math.min(after.toNanos() / 4, 1_000_000_000L));
     }
 
     /** The report on collective {@code r}, which has run for longer than the period. */
@@ -283,6 +296,22 @@ final class StallWatch implements AutoCloseable {
             } finally {
                 receiving = null;
             }
+        }
+
+        @Override
+        public void receiveReduce(int peer, Tag tag, Object dst, int offset, int length, Fold fold, Object scratch) {
+            // Delegated, not inherited: the inner transport may fold straight from its own memory (shm).
+            receiving = new Receiving(peer, tag, System.nanoTime());
+            try {
+                inner.receiveReduce(peer, tag, dst, offset, length, fold, scratch);
+            } finally {
+                receiving = null;
+            }
+        }
+
+        @Override
+        public SharedWindows sharedWindows() {
+            return inner.sharedWindows();
         }
 
         @Override

@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * The collective test matrix (STYLE.md habit 9) at the {@link ProcessGroup} level, run by one thin
  * subclass per transport: world size {1, 2, 3, 4, 5, 8} x dtype, and within each case element
- * counts {0, 1, N - 1, 1000, 2^20 + 7} through every collective back to back on one group (which
+ * counts {0, 1, N - 1, 1000, 100003, 2^20 + 7} through every collective back to back on one group (which
  * also catches sequence reuse): allReduce with SUM, AVG, MAX, MIN, reduceScatter, allGather,
  * broadcast, barrier, every answer in closed form and compared bit for bit.
  *
@@ -31,6 +31,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * every numeric dtype); BOOL contributes true, false, or "r + i divisible by N" by {@code i % 3}.
  */
 abstract class CollectiveMatrixContract {
+    /** Above the naive algorithm's limit and within the shm windows (4 MiB) in every dtype: SharedMemoryAllReduce over shm. */
+    static final int MEDIUM = 100_003;
     static final int LARGE = (1 << 20) + 7;
     /** allGather output above this many bytes per rank is skipped (eight ranks of 2^20 doubles would need 512 MiB). */
     private static final long GATHER_BYTES_LIMIT = 40L << 20;
@@ -48,7 +50,7 @@ abstract class CollectiveMatrixContract {
         List<? extends Transport> ts = transports(n);
         Ranks.run(n, rank -> {
             try (ProcessGroup pg = ProcessGroups.overTransport(ts.get(rank))) {
-                for (int count : new int[] {0, 1, n - 1, 1000, LARGE}) {
+                for (int count : new int[] {0, 1, n - 1, 1000, MEDIUM, LARGE}) {
                     for (ReduceOp op : ReduceOp.values()) {
                         if (op == ReduceOp.AVG && dtype == DType.BOOL) {
                             continue;

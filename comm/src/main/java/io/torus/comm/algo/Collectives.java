@@ -15,7 +15,8 @@ import java.util.Objects;
  * The collectives of one rank, on slices of element arrays ({@link Elements}: float[], double[],
  * long[], int[], boolean[]), over a {@link Transport}: the layer that
  * {@code ProcessGroup} implementations call. Picks the algorithm (ring, naive for tiny vectors,
- * nothing for a world of one), numbers every collective with a sequence number and logs it.
+ * shared windows for small ones on one machine when the transport has them, nothing for a world
+ * of one), numbers every collective with a sequence number and logs it.
  *
  * <p>Contract: every rank issues the same collectives, with the same lengths (and the same root),
  * in the same order. Misuse fails with a {@link io.torus.comm.transport.CollectiveMismatchException}
@@ -44,7 +45,8 @@ public final class Collectives {
 
     /**
      * @param naiveMaxElements all-reduces of at most this many elements use the naive algorithm,
-     *                         longer ones the ring; -1 sends everything through the ring
+     *                         longer ones the shared windows when the transport has them and they
+     *                         fit (SharedMemoryAllReduce), else the ring; -1 sends everything through the ring
      */
     public Collectives(Transport transport, int naiveMaxElements) {
         this.transport = Objects.requireNonNull(transport, "transport");
@@ -80,6 +82,8 @@ public final class Collectives {
         int n = worldSize();
         if (n > 1 && length <= naiveMaxElements) {
             NaiveAllReduce.run(transport, seq, data, offset, length, op, scratch(dtype, (long) n * length));
+        } else if (n > 1 && naiveMaxElements >= 0 && SharedMemoryAllReduce.fits(transport.sharedWindows(), dtype, length)) {
+            SharedMemoryAllReduce.run(transport, transport.sharedWindows(), seq, data, offset, length, op);
         } else if (n > 1) {
             RingAllReduce.run(transport, seq, data, offset, length, op,
                     scratch(dtype, new ChunkPlan(length, n).maxLength()));

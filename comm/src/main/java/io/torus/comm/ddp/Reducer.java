@@ -25,9 +25,10 @@ import java.util.Map;
  * up to {@code bucketBytes}. Every parameter's post-accumulate-grad hook marks it ready; when a
  * bucket is complete — and every earlier bucket has been launched, so that all ranks issue the
  * collectives in the same order — its gradients are copied into the bucket's flat buffer and
- * all-reduced (AVG) on the group's communication thread while backward goes on. When the last
- * bucket is launched, the reducer waits for all of them (parked, not spinning) and copies the
- * averages back into the gradients.
+ * all-reduced (AVG) on the group's communication thread while backward goes on. The last bucket
+ * is all-reduced with the blocking call, on backward's own thread once the earlier ones are done
+ * (nothing is left to overlap with by then); the reducer then waits for the others (parked, not
+ * spinning) and copies the averages back into the gradients.
  *
  * <p>Copies: one into the flat buffer and one back per gradient element, each a single
  * contiguous pass; the flat buffers are allocated once, at the first reduction, and reused (a
@@ -111,7 +112,8 @@ final class Reducer {
         Bucket b = bucketOf.get((Parameter) param);
         b.markReady((Parameter) param);
         while (nextToLaunch < buckets.size() && buckets.get(nextToLaunch).complete()) {
-            buckets.get(nextToLaunch++).launch(group);
+            Bucket next = buckets.get(nextToLaunch++);
+            next.launch(group, nextToLaunch == buckets.size());
         }
         if (nextToLaunch == buckets.size()) {
             try (Timeline.Span wait = Timeline.span(Timeline.COMPUTE, "ddp wait").args("buckets", buckets.size())) {
@@ -170,7 +172,12 @@ final class Reducer {
             return out;
         }
 
-        void launch(ProcessGroup group) {
+        /**
+         * @param last the last bucket: backward waits for it at once, so its all-reduce is blocking,
+         *             which runs on this thread when the earlier buckets are done (Note [Inline
+         *             collectives] in RingProcessGroup), saving two thread hand-offs per step
+         */
+        void launch(ProcessGroup group, boolean last) {
             Device device = params.get(0).grad().device();
             if (gather == null || !gather.device().equals(device)) {
                 int total = 0;
@@ -196,12 +203,19 @@ final class Reducer {
                 flat = Tensor.wrap(gather.to(Device.CPU)); // Note [CUDA buckets]: one staged copy to the host
             }
             try (Timeline.Scope label = Timeline.label("allReduce bucket " + index)) {
-                work = group.allReduceAsync(flat, ReduceOp.AVG);
+                if (last) {
+                    group.allReduce(flat, ReduceOp.AVG);
+                    work = null;
+                } else {
+                    work = group.allReduceAsync(flat, ReduceOp.AVG);
+                }
             }
         }
 
         void finish() {
-            work.await();
+            if (work != null) {
+                work.await();
+            }
             NDArray avg = gather.device().isCuda() ? flat.data().to(gather.device()) : flat.data(); // one copy back
             int at = 0;
             for (Parameter p : params) {

@@ -70,6 +70,14 @@ public interface Transport extends AutoCloseable {
     }
 
     /**
+     * The ranks' shared memory windows, when this transport has them (the shared-memory one);
+     * null by default. A decorating transport passes its inner transport's on.
+     */
+    default SharedWindows sharedWindows() {
+        return null;
+    }
+
+    /**
      * Declares the group broken because of {@code culpritRank} (a lost peer, or this rank after a
      * failure of its own): every pending and later send and receive fails with a
      * {@link PeerLostException} naming it, and connected peers are told so that they fail too.

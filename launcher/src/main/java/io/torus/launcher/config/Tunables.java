@@ -46,6 +46,7 @@ public final class Tunables {
         add(Tunable.powerOfTwo("torus.comm.shm.ring.bytes", 64 << 10, 1 << 30));
         add(Tunable.text("torus.comm.shm.dir", "a directory, or empty for /dev/shm (else java.io.tmpdir)"));
         add(Tunable.atLeast("torus.comm.shm.spill.after.millis", 0));
+        add(Tunable.atLeast("torus.comm.shm.window.bytes", 0));
         add(Tunable.atLeast("torus.ddp.bucket.cap.bytes", 1));
         add(Tunable.atLeast("torus.intraop.threads", 1));
         add(Tunable.nonBlank("torus.blas.coretype", "auto, inherit or an OpenBLAS core name such as SkylakeX"));

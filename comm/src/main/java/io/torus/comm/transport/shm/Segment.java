@@ -152,11 +152,12 @@ final class Segment {
         return s;
     }
 
-    /** The pid of the process that created a link file, or -1 if it cannot be read (for stale-file cleanup). */
+    /** The pid of the process that created a link or window file, or -1 if it cannot be read (for stale-file cleanup). */
     static long creatorPid(Path path) {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             ByteBuffer b = ByteBuffer.allocate(32).order(ByteOrder.nativeOrder());
-            if (ch.read(b, 0) < 32 || b.getLong(OFF_MAGIC) != MAGIC) {
+            // A window file (Windows) keeps its creator's pid at the same offset.
+            if (ch.read(b, 0) < 32 || b.getLong(OFF_MAGIC) != MAGIC && b.getLong(OFF_MAGIC) != Windows.MAGIC) {
                 return -1;
             }
             return b.getLong(OFF_CONSUMER_PID);

@@ -60,6 +60,11 @@ final class ShmFiles {
         return dir.resolve(PREFIX + key + "-" + from + "-" + to);
     }
 
+    /** Rank {@code rank}'s window file (see {@code Windows}), beside the link files. */
+    static Path window(Path dir, String key, int rank) {
+        return dir.resolve(PREFIX + key + "-w" + rank);
+    }
+
     /**
      * Removes link files in {@code dir} left by processes that no longer exist (a job killed
      * between creating its files and connecting), older than a minute. Best effort.

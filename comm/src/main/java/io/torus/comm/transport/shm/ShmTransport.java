@@ -4,6 +4,7 @@ import io.torus.comm.transport.CollectiveMismatchException;
 import io.torus.comm.transport.Elements;
 import io.torus.comm.transport.Fold;
 import io.torus.comm.transport.PeerLostException;
+import io.torus.comm.transport.SharedWindows;
 import io.torus.comm.transport.Tag;
 import io.torus.comm.transport.Transport;
 import io.torus.tensor.DType;
@@ -92,9 +93,13 @@ public final class ShmTransport implements Transport {
      * @param connectTimeout how long {@link #connect} waits for the neighbours ({@code torus.comm.connect.timeout.seconds}, 60)
      * @param receiveTimeout how long a receive waits before blaming the silent peer ({@code torus.comm.receive.timeout.seconds}, 1800)
      * @param spillAfter     how long a send waits for room before it copies the rest aside ({@code torus.comm.shm.spill.after.millis}, 50)
+     * @param windowBytes    capacity of each rank's shared window ({@code torus.comm.shm.window.bytes}, 0 = none): all-reduces
+     *                       of at most this many bytes run on the windows ({@link #sharedWindows()}) instead of the ring.
+     *                       Off by default: on the shared 2-vCPU machine where it was measured it did not beat
+     *                       the ring reliably (see docs in SharedMemoryAllReduce); 4194304 turns it on for 4 MiB
      */
     public record Options(Path directory, int ringBytes, Duration connectTimeout, Duration receiveTimeout,
-                          Duration spillAfter) {
+                          Duration spillAfter, int windowBytes) {
         public Options {
             Objects.requireNonNull(directory, "directory");
             if (Integer.bitCount(ringBytes) != 1 || ringBytes < (64 << 10) || ringBytes > (1 << 30)) {
@@ -106,6 +111,10 @@ public final class ShmTransport implements Transport {
                 throw new IllegalArgumentException("ShmTransport.Options: timeouts " + connectTimeout + ", "
                         + receiveTimeout + ", spill after " + spillAfter + ": expected positive timeouts");
             }
+            if (windowBytes != 0 && (windowBytes < (64 << 10) || windowBytes > (1 << 30) || windowBytes % 4096 != 0)) {
+                throw new IllegalArgumentException("ShmTransport.Options: window bytes " + windowBytes
+                        + ": expected 0 (no windows) or a multiple of 4096 from 64 KiB to 1 GiB");
+            }
         }
 
         public static Options defaults() {
@@ -114,27 +123,32 @@ public final class ShmTransport implements Transport {
                     Integer.getInteger("torus.comm.shm.ring.bytes", 8 << 20),
                     Duration.ofSeconds(Long.getLong("torus.comm.connect.timeout.seconds", 60)),
                     Duration.ofSeconds(Long.getLong("torus.comm.receive.timeout.seconds", 1800)),
-                    Duration.ofMillis(Long.getLong("torus.comm.shm.spill.after.millis", 50)));
+                    Duration.ofMillis(Long.getLong("torus.comm.shm.spill.after.millis", 50)),
+                    Integer.getInteger("torus.comm.shm.window.bytes", 0));
         }
 
         public Options withDirectory(Path dir) {
-            return new Options(dir, ringBytes, connectTimeout, receiveTimeout, spillAfter);
+            return new Options(dir, ringBytes, connectTimeout, receiveTimeout, spillAfter, windowBytes);
         }
 
         public Options withRingBytes(int bytes) {
-            return new Options(directory, bytes, connectTimeout, receiveTimeout, spillAfter);
+            return new Options(directory, bytes, connectTimeout, receiveTimeout, spillAfter, windowBytes);
         }
 
         public Options withConnectTimeout(Duration timeout) {
-            return new Options(directory, ringBytes, timeout, receiveTimeout, spillAfter);
+            return new Options(directory, ringBytes, timeout, receiveTimeout, spillAfter, windowBytes);
         }
 
         public Options withReceiveTimeout(Duration timeout) {
-            return new Options(directory, ringBytes, connectTimeout, timeout, spillAfter);
+            return new Options(directory, ringBytes, connectTimeout, timeout, spillAfter, windowBytes);
         }
 
         public Options withSpillAfter(Duration after) {
-            return new Options(directory, ringBytes, connectTimeout, receiveTimeout, after);
+            return new Options(directory, ringBytes, connectTimeout, receiveTimeout, after, windowBytes);
+        }
+
+        public Options withWindowBytes(int bytes) {
+            return new Options(directory, ringBytes, connectTimeout, receiveTimeout, spillAfter, bytes);
         }
     }
 
@@ -150,6 +164,8 @@ public final class ShmTransport implements Transport {
     /** The doorbells of {@link #in} and {@link #out}; null for a world of one. */
     private final Doorbell inBell;
     private final Doorbell outBell;
+    /** Every rank's shared window; null for a world of one or with windows off. */
+    private final Windows windows;
     private final int fragmentBytes;
 
     private final ReentrantLock sendLock = new ReentrantLock();
@@ -174,7 +190,7 @@ public final class ShmTransport implements Transport {
     private volatile boolean stopping;
 
     private ShmTransport(int rank, int worldSize, Options options, Segment in, Segment out, Doorbell inBell,
-                         Doorbell outBell) {
+                         Doorbell outBell, Windows windows) {
         this.rank = rank;
         this.worldSize = worldSize;
         this.left = Math.floorMod(rank - 1, worldSize);
@@ -184,6 +200,10 @@ public final class ShmTransport implements Transport {
         this.out = out;
         this.inBell = inBell;
         this.outBell = outBell;
+        this.windows = windows;
+        if (windows != null) {
+            windows.guardWith(new WindowGuard());
+        }
         this.fragmentBytes = options.ringBytes() / FRAGMENT_SHARE;
         if (worldSize > 1) {
             linkThread = new Thread(this::linkLoop, "torus-shm-rank-" + rank);
@@ -211,7 +231,7 @@ public final class ShmTransport implements Transport {
         }
         ShmFiles.checkKey(key);
         if (worldSize == 1) {
-            return new ShmTransport(rank, 1, options, null, null, null, null);
+            return new ShmTransport(rank, 1, options, null, null, null, null, null);
         }
         int left = Math.floorMod(rank - 1, worldSize);
         int right = (rank + 1) % worldSize;
@@ -224,6 +244,7 @@ public final class ShmTransport implements Transport {
         java.nio.channels.ServerSocketChannel server = null;
         Doorbell inBell = null;
         Doorbell outBell = null;
+        Windows windows = null;
         long deadline = System.nanoTime() + options.connectTimeout().toNanos();
         try {
             try {
@@ -262,6 +283,9 @@ public final class ShmTransport implements Transport {
             Files.deleteIfExists(inPath);
             Files.deleteIfExists(Doorbell.socketPath(inPath));
             server.close();
+            if (options.windowBytes() > 0) {
+                windows = Windows.connect(dir, key, rank, worldSize, options.windowBytes(), deadline, options.receiveTimeout());
+            }
         } catch (IOException e) {
             cleanUp(inPath, in, out, server, inBell, outBell);
             throw new IllegalStateException("rank " + rank + ": cannot set up shm links in " + dir + ": " + e, e);
@@ -271,7 +295,7 @@ public final class ShmTransport implements Transport {
         }
         log.debug("rank {}: shm ring connected: left rank {}, right rank {}, {} KiB per link in {}", rank, left, right,
                 options.ringBytes() >> 10, dir);
-        return new ShmTransport(rank, worldSize, options, in, out, inBell, outBell);
+        return new ShmTransport(rank, worldSize, options, in, out, inBell, outBell, windows);
     }
 
     private static void cleanUp(Path inPath, Segment in, Segment out, java.nio.channels.ServerSocketChannel server,
@@ -328,6 +352,12 @@ public final class ShmTransport implements Transport {
     @Override
     public int worldSize() {
         return worldSize;
+    }
+
+    /** The ranks' shared windows (see {@code Windows}), or null for a world of one or with {@link Options#windowBytes()} 0. */
+    @Override
+    public SharedWindows sharedWindows() {
+        return windows;
     }
 
     // ---- send ----------------------------------------------------------------------------------
@@ -494,7 +524,7 @@ public final class ShmTransport implements Transport {
         try {
             int copied = 0;
             do {
-                awaitRecord(context);
+                awaitRecord(context, tag);
                 Segment.RecordHeader h = in.header(tail);
                 try {
                     DType actual;
@@ -529,13 +559,16 @@ public final class ShmTransport implements Transport {
         } catch (PeerLostException e) {
             fail(e.lostRank(), e.reason());
             throw e;
+        } catch (CollectiveMismatchException e) {
+            fail(rank, "aborted the group: " + e.getMessage());
+            throw e;
         } finally {
             exit();
         }
     }
 
     /** Waits until a record is published at {@code tail}, failing as soon as the group breaks. */
-    private void awaitRecord(String context) {
+    private void awaitRecord(String context, Tag expected) {
         checkReceivable(context, false);
         if (in.head() != tail) {
             return;
@@ -554,6 +587,9 @@ public final class ShmTransport implements Transport {
             long waited = w.waitedNanos();
             if (waited > nextCheck) {
                 nextCheck = waited + CHECK_INTERVAL_NANOS;
+                if (windows != null) {
+                    windows.checkNoneAhead(expected.seq(), left, expected);
+                }
                 if (!in.producerClosed()) {
                     checkPeerAlive(left, in.producerPid(), context);
                 }
@@ -617,6 +653,9 @@ public final class ShmTransport implements Transport {
                 outBell.ring();
                 inBell.wakeUp();
                 outBell.wakeUp();
+                if (windows != null) {
+                    windows.wakeUp();
+                }
             }
         }
         log.debug("rank {}: shm transport failed: rank {} {}", rank, culprit, reason);
@@ -638,6 +677,9 @@ public final class ShmTransport implements Transport {
             synchronized (mapGuard) {
                 out.closeProducer();
                 in.closeConsumer();
+                if (windows != null) {
+                    windows.closeOwn();
+                }
                 inBell.ring();
                 outBell.ring();
                 inBell.wakeUp();
@@ -689,6 +731,9 @@ public final class ShmTransport implements Transport {
             unmapped = true;
             in.unmap();
             out.unmap();
+            if (windows != null) {
+                windows.unmap();
+            }
             inBell.close();
             outBell.close();
         }
@@ -789,6 +834,38 @@ public final class ShmTransport implements Transport {
     }
 
     private record Failure(int culprit, String reason) {
+    }
+
+    /** What window waits check: the same failures as a receive, and ring records that should not be there. */
+    private final class WindowGuard implements Windows.Guard {
+        @Override
+        public void check(String context, long seq) {
+            checkReceivable(context, false);
+            if (in.head() != tail) {
+                Segment.RecordHeader h = in.header(tail);
+                if (h.seq() <= seq) {
+                    throw new CollectiveMismatchException("rank " + rank + " is in collective " + seq + " on the shm windows "
+                            + "but rank " + left + " sent it chunk " + h.chunk() + " of collective " + h.seq() + " (" + h.total()
+                            + " elements) over the ring: every rank must issue the same collectives, in the same order, "
+                            + "on tensors with the same number of elements");
+                }
+            }
+        }
+
+        @Override
+        public void fail(int culprit, String reason) {
+            ShmTransport.this.fail(culprit, reason);
+        }
+
+        @Override
+        public void enter(String context) {
+            ShmTransport.this.enter(context);
+        }
+
+        @Override
+        public void exit() {
+            ShmTransport.this.exit();
+        }
     }
 
     /** The rest of a message that did not fit the ring yet. */

@@ -18,6 +18,7 @@ import java.util.concurrent.locks.LockSupport;
 final class Waiter {
     private static final int SPINS = 200;
     private static final long FIRST_PARK_NANOS = 10_000;
+    private static final long YIELD_NANOS = 50_000;
     private final long start = System.nanoTime();
     private int spins;
     private long park = FIRST_PARK_NANOS;
@@ -33,6 +34,26 @@ final class Waiter {
         long cap = waited < 50_000_000L ? 200_000 : waited < 1_000_000_000L ? 1_000_000 : 5_000_000;
         LockSupport.parkNanos(park);
         park = Math.min(cap, park * 2);
+    }
+
+    /**
+     * For waits on a peer known to be in the same collective and close behind (the shm windows):
+     * true while the caller should keep polling: the spins, then {@link Thread#yield()} until
+     * {@value #YIELD_NANOS} ns have passed (a park or a sleep costs 60 us or more, more than such
+     * a wait, while yielding still gives the core to that peer when the two share it); false once
+     * the caller should block on its bell instead.
+     */
+    boolean spinOrYield() {
+        if (spins < SPINS) {
+            spins++;
+            Thread.onSpinWait();
+            return true;
+        }
+        if (System.nanoTime() - start < YIELD_NANOS) {
+            Thread.yield();
+            return true;
+        }
+        return false;
     }
 
     /** Spins once and returns true while in the spin phase; false once the caller should block instead. */
