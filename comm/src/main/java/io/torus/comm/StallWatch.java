@@ -1,5 +1,6 @@
 package io.torus.comm;
 
+import io.torus.comm.transport.Fold;
 import io.torus.comm.transport.Tag;
 import io.torus.comm.transport.Transport;
 import org.slf4j.Logger;
@@ -280,6 +281,29 @@ final class StallWatch implements AutoCloseable {
             receiving = new Receiving(peer, tag, System.nanoTime());
             try {
                 inner.receive(peer, tag, dst, offset, length);
+            } finally {
+                receiving = null;
+            }
+        }
+
+        // The fused receives must reach the inner transport: the interface defaults would split
+        // them into receive + fold (+ send) and lose the shared-memory ring's single pass.
+        @Override
+        public void receiveReduce(int peer, Tag tag, Object dst, int offset, int length, Fold fold, Object scratch) {
+            receiving = new Receiving(peer, tag, System.nanoTime());
+            try {
+                inner.receiveReduce(peer, tag, dst, offset, length, fold, scratch);
+            } finally {
+                receiving = null;
+            }
+        }
+
+        @Override
+        public void receiveReduceSend(int peer, Tag tag, Object dst, int offset, int length, Fold fold, Object scratch,
+                                      int to, Tag outTag) {
+            receiving = new Receiving(peer, tag, System.nanoTime());
+            try {
+                inner.receiveReduceSend(peer, tag, dst, offset, length, fold, scratch, to, outTag);
             } finally {
                 receiving = null;
             }

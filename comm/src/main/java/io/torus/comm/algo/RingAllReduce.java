@@ -162,10 +162,12 @@ final class RingAllReduce {
             int incoming = ring.minus(step + shift + 1);
             int at = at(incoming, j);
             int length = piece(incoming).length(j);
-            transport.receiveReduce(ring.left(), tag(REDUCE_SCATTER, incoming, j), data, at, length, fold, scratch);
+            Tag in = tag(REDUCE_SCATTER, incoming, j);
             if (k < n - 1) {
-                send(REDUCE_SCATTER, incoming, j);          // on to the right at once: the next step's outgoing
+                // On to the right at once, as the next step's outgoing; this rank never reads the partial sum again.
+                transport.receiveReduceSend(ring.left(), in, data, at, length, fold, scratch, ring.right(), in);
             } else {
+                transport.receiveReduce(ring.left(), in, data, at, length, fold, scratch);
                 Reductions.finish(op, data, at, length, n); // `incoming` is the chunk this rank owns
                 if (shift == 0) {
                     send(ALL_GATHER, incoming, j);          // phase 2 starts
