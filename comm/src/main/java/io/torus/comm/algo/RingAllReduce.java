@@ -45,7 +45,7 @@ import io.torus.comm.transport.Transport;
  *
  * Pipelining. Done literally, each step is "send a chunk, receive a whole chunk, reduce it", and
  * a rank's link idles while it reduces, its CPU while it waits. So every chunk is cut into the
- * same number P of pieces (about PIECE_BYTES each; ChunkPlan again), and the ring runs piece by
+ * same number P of pieces (at most pieceBytes(N) each; ChunkPlan again), and the ring runs piece by
  * piece: piece j of every chunk goes through all 2 (N - 1) steps of both phases, and several
  * piece indices are in flight at once, each at a different step (NCCL's schedule, not gloo's
  * chunk-at-a-time one). Per piece j a rank does these operations, k = 0 .. 2N - 2:
@@ -74,10 +74,14 @@ import io.torus.comm.transport.Transport;
  * the shared-memory one folds straight out of its mapped ring (one pass over the piece fewer),
  * with the same element-wise arithmetic (Reductions.fold).
  *
- * Buffering: a transport holds at most what the left has sent and this rank not yet received, a
- * tick or a few (a rank can get N - 1 ticks ahead of its right neighbour at most, since each
- * waits for its left). A bounded transport (the shared-memory ring) makes the sender wait for
- * room, which paces the ring.
+ * Buffering: a link holds what the left has sent and this rank not yet received. A rank can
+ * finish tick t only once its left has finished t - 1, that one's left t - 2, and so on round the
+ * ring, so it is at most N ticks, N 2 (N - 1) pieces, ahead of what its right neighbour has
+ * received. The piece size is chosen so that this stays within IN_FLIGHT_BYTES (6 MiB: 512 KiB
+ * pieces up to 3 ranks, 256 KiB for 4, 64 KiB at least): the shared-memory transport's 8 MiB
+ * ring then always has room for it, so a send that finds the ring full merely waits for a rank
+ * that is behind, and never spills its data to the heap (see ShmTransport), and a TCP receiver
+ * queues at most that much.
  *
  * Message tags: piece j of chunk c is id c * P + j in phase 1 and (N + c) * P + j in phase 2,
  * the same on every rank.
@@ -90,7 +94,11 @@ final class RingAllReduce {
     private static final int REDUCE_SCATTER = 0;
     private static final int ALL_GATHER = 1;
     /** The pipeline's unit: chunks travel in pieces of at most about this many bytes (see the pipelining note). */
-    static final int PIECE_BYTES = Integer.getInteger("torus.comm.ring.piece.bytes", 1 << 19);
+    static final int PIECE_BYTES = 1 << 19;
+    /** Smallest piece, however many ranks. */
+    static final int MIN_PIECE_BYTES = 1 << 16;
+    /** What one rank may have sent that its right neighbour has not received yet, at most (see the buffering note). */
+    static final int IN_FLIGHT_BYTES = 6 << 20;
 
     private final Transport transport;
     private final Ring ring;
@@ -118,7 +126,7 @@ final class RingAllReduce {
         this.scratch = scratch;
         this.fold = Reductions.fold(op);
         this.shift = shift;
-        int pieceElements = Math.max(1, PIECE_BYTES / Elements.byteSize(Elements.dtype(data)));
+        int pieceElements = Math.max(1, pieceBytes(ring.size()) / Elements.byteSize(Elements.dtype(data)));
         this.pieces = ChunkPlan.ofMaxLength(plan.maxLength(), pieceElements).parts();
     }
 
@@ -141,6 +149,16 @@ final class RingAllReduce {
     static void reduceScatter(Transport transport, long seq, Object data, int offset, int length, ReduceOp op,
                               Object scratch) {
         new RingAllReduce(transport, seq, data, offset, length, op, scratch, 1).pipeline(Ring.of(transport).size());
+    }
+
+    /**
+     * Piece size for a ring of {@code n} ranks: {@link #PIECE_BYTES}, or less where N ticks of
+     * 2 (N - 1) pieces would exceed {@link #IN_FLIGHT_BYTES} (see the buffering note), but not
+     * below {@link #MIN_PIECE_BYTES}.
+     */
+    static int pieceBytes(int n) {
+        long perTick = (long) n * Math.max(1, 2 * (n - 1));
+        return (int) Math.max(MIN_PIECE_BYTES, Math.min(PIECE_BYTES, IN_FLIGHT_BYTES / perTick));
     }
 
     /** Runs operations 0 .. ops - 1 of every piece, operation k of piece j in tick j + k, descending k within a tick. */

@@ -116,7 +116,7 @@ class AllReduceMatrixTest {
     @Test
     void allReduce_ringSumsEachChunkInRingOrder() {
         int n = 4;
-        int count = 3 * (RingAllReduce.PIECE_BYTES / Float.BYTES) * n + 5;   // several pieces per chunk
+        int count = 3 * (RingAllReduce.pieceBytes(n) / Float.BYTES) * n + 5;   // several pieces per chunk
         List<InMemoryTransport> transports = InMemoryTransport.group(n);
         List<float[]> results = Ranks.run(n, rank -> {
             float[] data = randomInput(rank, count);
@@ -140,6 +140,21 @@ class AllReduceMatrixTest {
         }
         for (int r = 0; r < n; r++) {
             assertArrayEquals(want, results.get(r), "rank " + r);
+        }
+    }
+
+    @Test
+    void pieceBytes_keepsWhatARankCanRunAheadWithinTheInFlightBudget() {
+        assertEquals(RingAllReduce.PIECE_BYTES, RingAllReduce.pieceBytes(2));
+        assertEquals(RingAllReduce.PIECE_BYTES, RingAllReduce.pieceBytes(3));
+        assertEquals(RingAllReduce.PIECE_BYTES / 2, RingAllReduce.pieceBytes(4));
+        for (int n = 2; n <= 64; n++) {
+            long ahead = (long) n * 2 * (n - 1) * RingAllReduce.pieceBytes(n);
+            if (RingAllReduce.pieceBytes(n) > RingAllReduce.MIN_PIECE_BYTES) {
+                assertEquals(true, ahead <= RingAllReduce.IN_FLIGHT_BYTES, n + " ranks: " + ahead + " bytes ahead");
+            } else {
+                assertEquals(RingAllReduce.MIN_PIECE_BYTES, RingAllReduce.pieceBytes(n), n + " ranks");
+            }
         }
     }
 
