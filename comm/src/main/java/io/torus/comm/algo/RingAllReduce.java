@@ -62,8 +62,8 @@ import io.torus.comm.transport.Transport;
  *   tick 0: op0(p0)   tick 1: op1(p0) op0(p1)   tick 2: op2(p0) op1(p1) op0(p2)   ...
  *
  * Operation k receives what the left neighbour sent in its operation k - 1 of the same piece,
- * i.e. in the left's previous tick, in the very order the left sent it, so a rank may run a whole
- * tick (2N - 2 pieces) ahead of its right neighbour without waiting, and nothing is queued
+ * i.e. in the left's previous tick, in the very order the left sent it, so neighbours may drift
+ * a whole tick (2N - 2 pieces) apart before either has to wait, and nothing is queued
  * inside the algorithm: every send is issued at once. The point is the memory traffic: a folded
  * or received piece is sent on straight away, while it is still in this core's cache, instead of
  * after a whole chunk of other pieces (the earlier chunk-major schedule re-read every forwarded
@@ -72,7 +72,11 @@ import io.torus.comm.transport.Transport;
  * picture above: results stay bit-identical. A reduce-scatter receive is a
  * Transport.receiveReduce: most transports receive into the scratch array and fold from there;
  * the shared-memory one folds straight out of its mapped ring (one pass over the piece fewer),
- * with the same element-wise arithmetic (Reductions.fold).
+ * with the same element-wise arithmetic (Reductions.fold). In the steps before the last, where
+ * the partial sum only travels on, it is a Transport.receiveReduceSend: the shared-memory
+ * transport writes "data + incoming" straight into the ring to the right, so the piece is read
+ * once from each side and written once, and this rank's copy of the partial sum (which it never
+ * reads again: phase 2 overwrites it) is not written at all.
  *
  * Buffering: a link holds what the left has sent and this rank not yet received. A rank can
  * finish tick t only once its left has finished t - 1, that one's left t - 2, and so on round the
@@ -142,7 +146,7 @@ final class RingAllReduce {
     /**
      * Phase 1 only, arranged so that rank r ends with chunk r of {@code new ChunkPlan(length,
      * worldSize)} fully reduced (AVG divided) in place; the other chunks of {@code data} are left
-     * holding partial results.
+     * holding partial results or their inputs (see Transport.receiveReduceSend).
      *
      * @param scratch at least {@code ceil(length / worldSize)} elements of data's type, overwritten
      */
