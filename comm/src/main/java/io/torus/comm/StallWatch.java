@@ -298,12 +298,24 @@ final class StallWatch implements AutoCloseable {
             }
         }
 
+        // The fused receives must reach the inner transport: the interface defaults would split
+        // them into receive + fold (+ send) and lose the shared-memory ring's single pass.
         @Override
         public void receiveReduce(int peer, Tag tag, Object dst, int offset, int length, Fold fold, Object scratch) {
-            // Delegated, not inherited: the inner transport may fold straight from its own memory (shm).
             receiving = new Receiving(peer, tag, System.nanoTime());
             try {
                 inner.receiveReduce(peer, tag, dst, offset, length, fold, scratch);
+            } finally {
+                receiving = null;
+            }
+        }
+
+        @Override
+        public void receiveReduceSend(int peer, Tag tag, Object dst, int offset, int length, Fold fold, Object scratch,
+                                      int to, Tag outTag) {
+            receiving = new Receiving(peer, tag, System.nanoTime());
+            try {
+                inner.receiveReduceSend(peer, tag, dst, offset, length, fold, scratch, to, outTag);
             } finally {
                 receiving = null;
             }

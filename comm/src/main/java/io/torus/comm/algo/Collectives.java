@@ -95,7 +95,7 @@ public final class Collectives {
      * Reduces {@code data[offset, offset + length)} across all ranks with {@code op} and leaves
      * this rank's share in place: chunk {@code rank()} of {@code new ChunkPlan(length,
      * worldSize())} (the first {@code length % worldSize} ranks get one element more). The rest of
-     * the slice is overwritten with partial results.
+     * the slice is left unspecified (partial results, or the inputs).
      */
     public void reduceScatter(Object data, int offset, int length, ReduceOp op) {
         DType dtype = checkReduce("reduceScatter", data, offset, length, op);

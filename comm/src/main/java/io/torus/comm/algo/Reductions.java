@@ -55,6 +55,7 @@ final class Reductions {
         private static final int STAGE = 2048;
         private final ReduceOp op;
         private Object stage;
+        private Object stageAcc;
 
         OpFold(ReduceOp op) {
             this.op = op;
@@ -86,6 +87,37 @@ final class Reductions {
                 int k = Math.min(STAGE, n - done);
                 Elements.read(le.duplicate().position(at + done * size), stage, 0, k);
                 accumulate(op, acc, accOffset + done, stage, 0, k);
+                done += k;
+            }
+        }
+
+        @Override
+        public void foldTo(Object acc, int accOffset, ByteBuffer in, int inAt, ByteBuffer out, int outAt, int n) {
+            DType dtype = Elements.dtype(acc);
+            ByteBuffer le = in.order() == ByteOrder.LITTLE_ENDIAN ? in : in.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer leOut = out.order() == ByteOrder.LITTLE_ENDIAN ? out : out.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+            if (VectorSums.ENABLED && (op == ReduceOp.SUM || op == ReduceOp.AVG)) {
+                if (dtype == DType.FLOAT32) {
+                    VectorSums.add((float[]) acc, accOffset, le, inAt, leOut, outAt, n);
+                    return;
+                } else if (dtype == DType.FLOAT64) {
+                    VectorSums.add((double[]) acc, accOffset, le, inAt, leOut, outAt, n);
+                    return;
+                }
+            }
+            if (stage == null || Elements.dtype(stage) != dtype) {
+                stage = Storage.newArray(dtype, STAGE);
+            }
+            if (stageAcc == null || Elements.dtype(stageAcc) != dtype) {
+                stageAcc = Storage.newArray(dtype, STAGE);
+            }
+            int size = Elements.byteSize(dtype);
+            for (int done = 0; done < n; ) {
+                int k = Math.min(STAGE, n - done);
+                System.arraycopy(acc, accOffset + done, stageAcc, 0, k);
+                Elements.read(le.duplicate().position(inAt + done * size), stage, 0, k);
+                accumulate(op, stageAcc, 0, stage, 0, k);
+                Elements.write(stageAcc, 0, k, leOut.duplicate().position(outAt + done * size));
                 done += k;
             }
         }

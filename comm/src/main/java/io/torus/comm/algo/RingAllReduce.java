@@ -44,30 +44,51 @@ import io.torus.comm.transport.Transport;
  * once, before phase 2, for the same reason.
  *
  * Pipelining. Done literally, each step is "send a chunk, receive a whole chunk, reduce it", and
- * a rank's link idles while it reduces, its CPU while it waits. So every chunk travels in pieces
- * of at most PIECE_BYTES (512 KiB), and a piece is passed on the moment it is ready: rank r
- * receives piece j of step s, folds it in and sends it right as piece j of step s + 1 while piece
- * j + 1 is still arriving from the left; the last fold of the owned chunk flows straight into
- * phase 2 piece by piece. Sending (the event loop writing the previous pieces), receiving (the
- * event loop reading the next ones) and reducing (this thread) then overlap, and a step costs
- * about one piece of latency instead of one chunk. The arithmetic and its order are unchanged,
- * so results stay bit-identical. A reduce-scatter receive is a Transport.receiveReduce: most
- * transports receive into the scratch array and fold from there; the shared-memory one folds
- * straight out of its mapped ring (one pass over the piece fewer), with the same element-wise
- * arithmetic (Reductions.fold).
+ * a rank's link idles while it reduces, its CPU while it waits. So every chunk is cut into the
+ * same number P of pieces (at most pieceBytes(N) each; ChunkPlan again), and the ring runs piece by
+ * piece: piece j of every chunk goes through all 2 (N - 1) steps of both phases, and several
+ * piece indices are in flight at once, each at a different step (NCCL's schedule, not gloo's
+ * chunk-at-a-time one). Per piece j a rank does these operations, k = 0 .. 2N - 2:
  *
- * Send window. A rank starts by sending its whole own chunk, S/N bytes, before it receives
- * anything; a transport with bounded buffers (the shared-memory ring) cannot take that at once,
- * and a TCP receiver would queue it all in memory. So sends go through an outbox in wire order
- * and leave it only while this rank has sent at most SEND_AHEAD pieces more than it has received:
- * the own chunk trickles out as the left neighbour's pieces arrive, and the ring stays paced. The
- * order on the wire is unchanged. The outbox never holds more than (pieces of chunk 0) -
- * SEND_AHEAD pieces, always the latest ones, while at least N - 1 whole chunks are queued after
- * any piece before this rank overwrites that piece's elements (all-gather receives), so a queued
- * piece is always sent before its elements change. What is left at the end is sent then.
+ *   k = 0              send piece j of its own chunk (phase 1, step 0's outgoing)
+ *   k = 1 .. N - 1     receive piece j of step k - 1 from the left and fold it in; send the sum
+ *                      on to the right (for k = N - 1, the owned chunk: finish it, AVG divides,
+ *                      and send it as phase 2's first piece)
+ *   k = N .. 2N - 2    receive piece j of all-gather step k - N and store it; forward it unless
+ *                      it is the last step
+ *
+ * and operation k of piece j runs in "tick" j + k, the ticks' operations in descending k:
+ *
+ *   tick 0: op0(p0)   tick 1: op1(p0) op0(p1)   tick 2: op2(p0) op1(p1) op0(p2)   ...
+ *
+ * Operation k receives what the left neighbour sent in its operation k - 1 of the same piece,
+ * i.e. in the left's previous tick, in the very order the left sent it, so neighbours may drift
+ * a whole tick (2N - 2 pieces) apart before either has to wait, and nothing is queued
+ * inside the algorithm: every send is issued at once. The point is the memory traffic: a folded
+ * or received piece is sent on straight away, while it is still in this core's cache, instead of
+ * after a whole chunk of other pieces (the earlier chunk-major schedule re-read every forwarded
+ * piece from DRAM: with 3-4 ranks sharing 2 cores the bytes moved per all-reduce are what set
+ * its speed). The chunks, and so the arithmetic and its order, are those of the two-phase
+ * picture above: results stay bit-identical. A reduce-scatter receive is a
+ * Transport.receiveReduce: most transports receive into the scratch array and fold from there;
+ * the shared-memory one folds straight out of its mapped ring (one pass over the piece fewer),
+ * with the same element-wise arithmetic (Reductions.fold). In the steps before the last, where
+ * the partial sum only travels on, it is a Transport.receiveReduceSend: the shared-memory
+ * transport writes "data + incoming" straight into the ring to the right, so the piece is read
+ * once from each side and written once, and this rank's copy of the partial sum (which it never
+ * reads again: phase 2 overwrites it) is not written at all.
+ *
+ * Buffering: a link holds what the left has sent and this rank not yet received. A rank can
+ * finish tick t only once its left has finished t - 1, that one's left t - 2, and so on round the
+ * ring, so it is at most N ticks, N 2 (N - 1) pieces, ahead of what its right neighbour has
+ * received. The piece size is chosen so that this stays within IN_FLIGHT_BYTES (6 MiB: 512 KiB
+ * pieces up to 3 ranks, 256 KiB for 4, 64 KiB at least): the shared-memory transport's 8 MiB
+ * ring then always has room for it, so a send that finds the ring full merely waits for a rank
+ * that is behind, and never spills its data to the heap (see ShmTransport), and a TCP receiver
+ * queues at most that much.
  *
  * Message tags: piece j of chunk c is id c * P + j in phase 1 and (N + c) * P + j in phase 2,
- * where P is the number of pieces of chunk 0 (the largest), the same on every rank.
+ * the same on every rank.
  *
  * Reduce-scatter alone (ProcessGroup.reduceScatter) is phase 1 shifted by one chunk: rank r
  * starts by sending chunk (r - 1), so that it ends owning chunk r, which is what the caller wants
@@ -76,10 +97,12 @@ import io.torus.comm.transport.Transport;
 final class RingAllReduce {
     private static final int REDUCE_SCATTER = 0;
     private static final int ALL_GATHER = 1;
-    /** The pipeline's unit: chunks travel in pieces of at most this many bytes (see the pipelining note). */
+    /** The pipeline's unit: chunks travel in pieces of at most about this many bytes (see the pipelining note). */
     static final int PIECE_BYTES = 1 << 19;
-    /** Pieces a rank may have sent beyond those it has received (see the send-window note). */
-    static final int SEND_AHEAD = 4;
+    /** Smallest piece, however many ranks. */
+    static final int MIN_PIECE_BYTES = 1 << 16;
+    /** What one rank may have sent that its right neighbour has not received yet, at most (see the buffering note). */
+    static final int IN_FLIGHT_BYTES = 6 << 20;
 
     private final Transport transport;
     private final Ring ring;
@@ -92,12 +115,8 @@ final class RingAllReduce {
     private final Fold fold;
     /** 0: rank r ends phase 1 owning chunk r + 1 (all-reduce); 1: owning chunk r (reduce-scatter). */
     private final int shift;
-    private final int pieceElements;
-    private final int maxPieces;
-    /** Pieces waiting for the send window, in wire order: {phase, chunk, piece}. */
-    private final java.util.ArrayDeque<int[]> outbox = new java.util.ArrayDeque<>();
-    private long sent;
-    private long received;
+    /** Pieces per chunk, P: the same for every chunk and every rank. */
+    private final int pieces;
 
     private RingAllReduce(Transport transport, long seq, Object data, int offset, int length, ReduceOp op,
                           Object scratch, int shift) {
@@ -111,8 +130,8 @@ final class RingAllReduce {
         this.scratch = scratch;
         this.fold = Reductions.fold(op);
         this.shift = shift;
-        this.pieceElements = PIECE_BYTES / Elements.byteSize(Elements.dtype(data));
-        this.maxPieces = pieces(0).parts();
+        int pieceElements = Math.max(1, pieceBytes(ring.size()) / Elements.byteSize(Elements.dtype(data)));
+        this.pieces = ChunkPlan.ofMaxLength(plan.maxLength(), pieceElements).parts();
     }
 
     /**
@@ -121,113 +140,88 @@ final class RingAllReduce {
      * @param scratch at least {@code ceil(length / worldSize)} elements of data's type, overwritten
      */
     static void run(Transport transport, long seq, Object data, int offset, int length, ReduceOp op, Object scratch) {
-        RingAllReduce ring = new RingAllReduce(transport, seq, data, offset, length, op, scratch, 0);
-        ring.reduceScatter();
-        ring.allGather();
-        ring.flushAll();
+        new RingAllReduce(transport, seq, data, offset, length, op, scratch, 0).pipeline(2 * Ring.of(transport).size() - 1);
     }
 
     /**
      * Phase 1 only, arranged so that rank r ends with chunk r of {@code new ChunkPlan(length,
      * worldSize)} fully reduced (AVG divided) in place; the other chunks of {@code data} are left
-     * holding partial results.
+     * holding partial results or their inputs (see Transport.receiveReduceSend).
      *
      * @param scratch at least {@code ceil(length / worldSize)} elements of data's type, overwritten
      */
     static void reduceScatter(Transport transport, long seq, Object data, int offset, int length, ReduceOp op,
                               Object scratch) {
-        RingAllReduce ring = new RingAllReduce(transport, seq, data, offset, length, op, scratch, 1);
-        ring.reduceScatter();
-        ring.flushAll();
+        new RingAllReduce(transport, seq, data, offset, length, op, scratch, 1).pipeline(Ring.of(transport).size());
     }
 
-    private void reduceScatter() {
-        int n = ring.size();
-        int first = ring.minus(shift);              // this rank's own chunk, sent whole at once
-        for (int j = 0; j < pieces(first).parts(); j++) {
-            send(REDUCE_SCATTER, first, j);
+    /**
+     * Piece size for a ring of {@code n} ranks: {@link #PIECE_BYTES}, or less where N ticks of
+     * 2 (N - 1) pieces would exceed {@link #IN_FLIGHT_BYTES} (see the buffering note), but not
+     * below {@link #MIN_PIECE_BYTES}.
+     */
+    static int pieceBytes(int n) {
+        long perTick = (long) n * Math.max(1, 2 * (n - 1));
+        return (int) Math.max(MIN_PIECE_BYTES, Math.min(PIECE_BYTES, IN_FLIGHT_BYTES / perTick));
+    }
+
+    /** Runs operations 0 .. ops - 1 of every piece, operation k of piece j in tick j + k, descending k within a tick. */
+    private void pipeline(int ops) {
+        for (int tick = 0; tick < pieces + ops - 1; tick++) {
+            for (int k = Math.min(ops - 1, tick); k >= 0 && tick - k < pieces; k--) {
+                operation(k, tick - k);
+            }
         }
-        for (int step = 0; step < n - 1; step++) {
+    }
+
+    /** Operation k of piece j (see the pipelining note): phase 1 for k < N, phase 2 after. */
+    private void operation(int k, int j) {
+        int n = ring.size();
+        if (k == 0) {
+            send(REDUCE_SCATTER, ring.minus(shift), j);     // this rank's own chunk
+        } else if (k < n) {
+            int step = k - 1;
             int incoming = ring.minus(step + shift + 1);
-            boolean last = step == n - 2;           // then `incoming` is the chunk this rank owns
-            ChunkPlan p = pieces(incoming);
-            for (int j = 0; j < p.parts(); j++) {
-                int at = offset + plan.offset(incoming) + p.offset(j);
-                receiveReduce(incoming, j, at);
-                if (!last) {
-                    send(REDUCE_SCATTER, incoming, j);  // on to the right at once: the next step's outgoing
-                } else {
-                    Reductions.finish(op, data, at, p.length(j), n);
-                    if (shift == 0) {
-                        send(ALL_GATHER, incoming, j);  // phase 2 starts piece by piece
-                    }
+            int at = at(incoming, j);
+            int length = piece(incoming).length(j);
+            Tag in = tag(REDUCE_SCATTER, incoming, j);
+            if (k < n - 1) {
+                // On to the right at once, as the next step's outgoing; this rank never reads the partial sum again.
+                transport.receiveReduceSend(ring.left(), in, data, at, length, fold, scratch, ring.right(), in);
+            } else {
+                transport.receiveReduce(ring.left(), in, data, at, length, fold, scratch);
+                Reductions.finish(op, data, at, length, n); // `incoming` is the chunk this rank owns
+                if (shift == 0) {
+                    send(ALL_GATHER, incoming, j);          // phase 2 starts
                 }
             }
-        }
-    }
-
-    private void allGather() {
-        int n = ring.size();
-        for (int step = 0; step < n - 1; step++) {
+        } else {
+            int step = k - n;
             int incoming = ring.minus(step);
-            ChunkPlan p = pieces(incoming);
-            for (int j = 0; j < p.parts(); j++) {
-                receive(ALL_GATHER, incoming, j, data, offset + plan.offset(incoming) + p.offset(j));
-                if (step < n - 2) {
-                    send(ALL_GATHER, incoming, j);
-                }
+            transport.receive(ring.left(), tag(ALL_GATHER, incoming, j), data, at(incoming, j),
+                    piece(incoming).length(j));
+            if (step < n - 2) {
+                send(ALL_GATHER, incoming, j);
             }
         }
     }
 
-    /** How chunk {@code c} is cut into pieces, the unit of the pipeline (at most {@link #PIECE_BYTES} each). */
-    private ChunkPlan pieces(int c) {
-        return ChunkPlan.ofMaxLength(plan.length(c), pieceElements);
+    /** How chunk {@code c} is cut into the pipeline's {@link #pieces} pieces. */
+    private ChunkPlan piece(int c) {
+        return new ChunkPlan(plan.length(c), pieces);
     }
 
-    /** Queues a piece for the right neighbour; it leaves as soon as the send window allows. */
-    private void send(int phase, int chunk, int piece) {
-        outbox.addLast(new int[] {phase, chunk, piece});
-        flush();
+    /** Index in {@code data} of piece j of chunk c. */
+    private int at(int chunk, int j) {
+        return offset + plan.offset(chunk) + piece(chunk).offset(j);
     }
 
-    private void flush() {
-        while (!outbox.isEmpty() && sent < received + SEND_AHEAD) {
-            int[] next = outbox.pollFirst();
-            sendNow(next[0], next[1], next[2]);
-        }
+    private void send(int phase, int chunk, int j) {
+        transport.send(ring.right(), tag(phase, chunk, j), data, at(chunk, j), piece(chunk).length(j));
     }
 
-    private void flushAll() {
-        while (!outbox.isEmpty()) {
-            int[] next = outbox.pollFirst();
-            sendNow(next[0], next[1], next[2]);
-        }
-    }
-
-    private void sendNow(int phase, int chunk, int piece) {
-        sent++;
-        ChunkPlan p = pieces(chunk);
-        transport.send(ring.right(), tag(phase, chunk, piece), data, offset + plan.offset(chunk) + p.offset(piece),
-                p.length(piece));
-    }
-
-    private void receive(int phase, int chunk, int piece, Object into, int at) {
-        transport.receive(ring.left(), tag(phase, chunk, piece), into, at, pieces(chunk).length(piece));
-        received++;
-        flush();
-    }
-
-    /** Receives piece j of chunk c of phase 1 and folds it into data at {@code at} (fused where the transport can). */
-    private void receiveReduce(int chunk, int piece, int at) {
-        transport.receiveReduce(ring.left(), tag(REDUCE_SCATTER, chunk, piece), data, at, pieces(chunk).length(piece),
-                fold, scratch);
-        received++;
-        flush();
-    }
-
-    /** Message ids: piece j of chunk c is (c * P + j) in phase 1 and ((N + c) * P + j) in phase 2, P = pieces of chunk 0. */
-    private Tag tag(int phase, int chunk, int piece) {
-        return new Tag(seq, (phase * ring.size() + chunk) * maxPieces + piece);
+    /** Message ids: piece j of chunk c is (c * P + j) in phase 1 and ((N + c) * P + j) in phase 2. */
+    private Tag tag(int phase, int chunk, int j) {
+        return new Tag(seq, (phase * ring.size() + chunk) * pieces + j);
     }
 }

@@ -40,6 +40,16 @@ final class VectorSums {
         Lanes.add(acc, a, in, at, n);
     }
 
+    /** {@code out[i] = acc[a + i] + in[i]}, {@code in} and {@code out} little-endian floats at bytes {@code inAt} and {@code outAt}. */
+    static void add(float[] acc, int a, ByteBuffer in, int inAt, ByteBuffer out, int outAt, int n) {
+        Lanes.add(acc, a, in, inAt, out, outAt, n);
+    }
+
+    /** {@code out[i] = acc[a + i] + in[i]}, {@code in} and {@code out} little-endian doubles at bytes {@code inAt} and {@code outAt}. */
+    static void add(double[] acc, int a, ByteBuffer in, int inAt, ByteBuffer out, int outAt, int n) {
+        Lanes.add(acc, a, in, inAt, out, outAt, n);
+    }
+
     /** The code that names vector types, in its own class so that it is loaded only when enabled. */
     private static final class Lanes {
         private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
@@ -84,6 +94,30 @@ final class VectorSums {
             }
             for (; i < n; i++) {
                 acc[a + i] += in.getDouble(at + i * Double.BYTES);
+            }
+        }
+
+        static void add(float[] acc, int a, ByteBuffer in, int inAt, ByteBuffer out, int outAt, int n) {
+            int i = 0;
+            for (int bound = FS.loopBound(n); i < bound; i += FS.length()) {
+                FloatVector.fromArray(FS, acc, a + i)
+                        .add(FloatVector.fromByteBuffer(FS, in, inAt + i * Float.BYTES, ByteOrder.LITTLE_ENDIAN))
+                        .intoByteBuffer(out, outAt + i * Float.BYTES, ByteOrder.LITTLE_ENDIAN);
+            }
+            for (; i < n; i++) {
+                out.putFloat(outAt + i * Float.BYTES, acc[a + i] + in.getFloat(inAt + i * Float.BYTES));
+            }
+        }
+
+        static void add(double[] acc, int a, ByteBuffer in, int inAt, ByteBuffer out, int outAt, int n) {
+            int i = 0;
+            for (int bound = DS.loopBound(n); i < bound; i += DS.length()) {
+                DoubleVector.fromArray(DS, acc, a + i)
+                        .add(DoubleVector.fromByteBuffer(DS, in, inAt + i * Double.BYTES, ByteOrder.LITTLE_ENDIAN))
+                        .intoByteBuffer(out, outAt + i * Double.BYTES, ByteOrder.LITTLE_ENDIAN);
+            }
+            for (; i < n; i++) {
+                out.putDouble(outAt + i * Double.BYTES, acc[a + i] + in.getDouble(inAt + i * Double.BYTES));
             }
         }
 

@@ -21,4 +21,13 @@ public interface Fold {
      * {@code in}'s position and limit are left as they are.
      */
     void fold(Object acc, int accOffset, ByteBuffer in, int at, int n);
+
+    /**
+     * The same arithmetic with the result written elsewhere: {@code out[i] = acc[accOffset + i]
+     * (op) in[i]} for {@code i < n}, {@code in} read at byte {@code inAt} and {@code out} written at
+     * byte {@code outAt}, both little-endian whatever the buffers' own order; {@code acc} and both
+     * buffers' positions and limits are left as they are. For {@link Transport#receiveReduceSend}:
+     * the sum goes straight into the message to the next rank.
+     */
+    void foldTo(Object acc, int accOffset, ByteBuffer in, int inAt, ByteBuffer out, int outAt, int n);
 }

@@ -78,6 +78,26 @@ public interface Transport extends AutoCloseable {
     }
 
     /**
+     * A reduce-scatter step whose result goes on at once: waits for the next message from
+     * {@code peer} (as {@link #receiveReduce}), folds it with {@code dst[offset, offset + length)}
+     * and sends the result to {@code to} tagged {@code outTag}, exactly what {@code receiveReduce}
+     * followed by {@code send(to, outTag, dst, offset, length)} sends. Same checks and failures as
+     * both. Afterwards each element of {@code dst[offset, offset + length)} holds either the folded
+     * value or its old one: a transport may write the fold straight into the outgoing message
+     * without storing it (the shared-memory ring: one read of each operand, one write, no pass
+     * over {@code dst}'s copy), so use this only where the caller no longer needs the slice.
+     *
+     * <p>The default is {@code receiveReduce} then {@code send}.
+     *
+     * @param scratch an array of {@code dst}'s dtype with at least {@code length} elements
+     */
+    default void receiveReduceSend(int peer, Tag tag, Object dst, int offset, int length, Fold fold, Object scratch,
+                                   int to, Tag outTag) {
+        receiveReduce(peer, tag, dst, offset, length, fold, scratch);
+        send(to, outTag, dst, offset, length);
+    }
+
+    /**
      * Declares the group broken because of {@code culpritRank} (a lost peer, or this rank after a
      * failure of its own): every pending and later send and receive fails with a
      * {@link PeerLostException} naming it, and connected peers are told so that they fail too.

@@ -108,6 +108,56 @@ class AllReduceMatrixTest {
         }
     }
 
+    /**
+     * The ring's arithmetic, pinned: chunk c of {@code new ChunkPlan(count, N)} is summed starting
+     * at rank c and going round, {@code x[c+N-1] + (... + (x[c+1] + x[c]))}, whatever the pipeline's
+     * schedule or piece size. Random floats make every other order give different bits.
+     */
+    @Test
+    void allReduce_ringSumsEachChunkInRingOrder() {
+        int n = 4;
+        int count = 3 * (RingAllReduce.pieceBytes(n) / Float.BYTES) * n + 5;   // several pieces per chunk
+        List<InMemoryTransport> transports = InMemoryTransport.group(n);
+        List<float[]> results = Ranks.run(n, rank -> {
+            float[] data = randomInput(rank, count);
+            new Collectives(transports.get(rank), -1).allReduce(data, 0, count, ReduceOp.SUM);
+            return data;
+        });
+        float[][] inputs = new float[n][];
+        for (int r = 0; r < n; r++) {
+            inputs[r] = randomInput(r, count);
+        }
+        ChunkPlan plan = new ChunkPlan(count, n);
+        float[] want = new float[count];
+        for (int c = 0; c < n; c++) {
+            for (int i = plan.offset(c); i < plan.end(c); i++) {
+                float acc = inputs[c][i];
+                for (int k = 1; k < n; k++) {
+                    acc = inputs[(c + k) % n][i] + acc;
+                }
+                want[i] = acc;
+            }
+        }
+        for (int r = 0; r < n; r++) {
+            assertArrayEquals(want, results.get(r), "rank " + r);
+        }
+    }
+
+    @Test
+    void pieceBytes_keepsWhatARankCanRunAheadWithinTheInFlightBudget() {
+        assertEquals(RingAllReduce.PIECE_BYTES, RingAllReduce.pieceBytes(2));
+        assertEquals(RingAllReduce.PIECE_BYTES, RingAllReduce.pieceBytes(3));
+        assertEquals(RingAllReduce.PIECE_BYTES / 2, RingAllReduce.pieceBytes(4));
+        for (int n = 2; n <= 64; n++) {
+            long ahead = (long) n * 2 * (n - 1) * RingAllReduce.pieceBytes(n);
+            if (RingAllReduce.pieceBytes(n) > RingAllReduce.MIN_PIECE_BYTES) {
+                assertEquals(true, ahead <= RingAllReduce.IN_FLIGHT_BYTES, n + " ranks: " + ahead + " bytes ahead");
+            } else {
+                assertEquals(RingAllReduce.MIN_PIECE_BYTES, RingAllReduce.pieceBytes(n), n + " ranks");
+            }
+        }
+    }
+
     static float[] randomInput(int rank, int count) {
         Random random = new Random(1234 + rank);
         float[] data = new float[count];

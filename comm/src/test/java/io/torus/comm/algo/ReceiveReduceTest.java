@@ -24,8 +24,9 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 /**
- * {@link Transport#receiveReduce}: the shared-memory transport's fused fold (straight out of the
- * mapped ring) against the default (receive into scratch, then fold) and against the path ring
+ * {@link Transport#receiveReduce} and {@link Transport#receiveReduceSend}: the shared-memory
+ * transport's fused folds (straight out of the mapped ring, and into the next rank's ring) against
+ * the interface's defaults (receive into scratch, then fold, then send) and against the path ring
  * all-reduce took before (receive, then {@link Reductions#accumulate}), bit for bit, for every
  * dtype and op, on messages that span several fragments and wrap around a small ring.
  */
@@ -85,6 +86,76 @@ class ReceiveReduceTest {
                 assertArrayEquals(r[k + 2], r[k], "fused fold vs receive + accumulate, round " + k / 3);
                 assertArrayEquals(r[k + 2], r[k + 1], "default receiveReduce vs receive + accumulate, round " + k / 3);
                 assertArrayEquals(Arrays.copyOf(untouched, AT), Arrays.copyOf(r[k], AT), "elements before the slice");
+            }
+        } finally {
+            ts.forEach(ShmTransport::close);
+        }
+    }
+
+    static Stream<Arguments> sendCases() {
+        return cases().flatMap(a -> Stream.of(false, true).map(late -> Arguments.of(a.get()[0], a.get()[1], late)));
+    }
+
+    /**
+     * {@link Transport#receiveReduceSend} over three shm ranks: rank 1 folds what rank 0 sends with
+     * its own values straight into the ring to rank 2 (fused) and once through the interface's
+     * default (receiveReduce, then send); rank 2 must receive the same bits as receive + accumulate
+     * give. With {@code receiverLate} rank 2 starts receiving only after rank 1 is done, and rank 1
+     * may wait for room for no time at all, so the fused path falls back to folding into its array
+     * and spilling, and the spilled rest must still arrive in order.
+     */
+    @ParameterizedTest(name = "{0} {1}, receiver late {2}")
+    @MethodSource("sendCases")
+    void receiveReduceSend_shmFoldsIntoTheNextRing_matchesReceiveThenAccumulateBitForBit(DType dtype, ReduceOp op,
+                                                                                           boolean receiverLate) {
+        String key = UUID.randomUUID().toString().replace("-", "");
+        ShmTransport.Options options = ShmTransport.Options.defaults().withDirectory(dir).withRingBytes(64 << 10)
+                .withSpillAfter(receiverLate ? java.time.Duration.ZERO : java.time.Duration.ofSeconds(30));
+        List<ShmTransport> ts = Ranks.run(3, rank -> ShmTransport.connect(rank, 3, key, options));
+        java.util.concurrent.CountDownLatch senderDone = new java.util.concurrent.CountDownLatch(1);
+        try {
+            Object incoming = values(dtype, 1);
+            Object base = values(dtype, 2);
+            List<long[][]> got = Ranks.run(3, rank -> {
+                ShmTransport t = ts.get(rank);
+                long[][] results = new long[4][];
+                for (int round = 0; round < 2; round++) {
+                    if (rank == 0) {
+                        t.send(1, new Tag(round, 2), incoming, 0, LENGTH);
+                        t.send(1, new Tag(round, 0), incoming, 0, LENGTH);
+                        t.send(1, new Tag(round, 1), incoming, 0, LENGTH);
+                    } else if (rank == 1) {
+                        Fold fold = Reductions.fold(op);
+                        // One fold serves a collective's every step: receiveReduce first, as the ring does.
+                        t.receiveReduce(0, new Tag(round, 2), copyOf(base), AT, LENGTH, fold, null);
+                        t.receiveReduceSend(0, new Tag(round, 0), copyOf(base), AT, LENGTH, fold, null, 2,
+                                new Tag(round, 10));
+                        defaultOnly(t).receiveReduceSend(0, new Tag(round, 1), copyOf(base), AT, LENGTH, fold,
+                                Storage.newArray(dtype, LENGTH), 2, new Tag(round, 11));
+                        if (round == 1) {
+                            senderDone.countDown();
+                        }
+                    } else {
+                        if (receiverLate && round == 0) {
+                            senderDone.await();
+                        }
+                        Object fused = Storage.newArray(dtype, LENGTH);
+                        Object viaDefault = Storage.newArray(dtype, LENGTH);
+                        t.receive(1, new Tag(round, 10), fused, 0, LENGTH);
+                        t.receive(1, new Tag(round, 11), viaDefault, 0, LENGTH);
+                        results[2 * round] = bits(fused);
+                        results[2 * round + 1] = bits(viaDefault);
+                    }
+                }
+                return results;
+            });
+            Object want = copyOf(base);
+            Reductions.accumulate(op, want, AT, incoming, 0, LENGTH);
+            long[] wantBits = Arrays.copyOfRange(bits(want), AT, AT + LENGTH);
+            long[][] r = got.get(2);
+            for (int k = 0; k < 4; k += 2) {
+                assertArrayEquals(wantBits, r[k], "fused receiveReduceSend vs receive + accumulate, round " + k / 2);
+                assertArrayEquals(wantBits, r[k + 1], "default receiveReduceSend vs receive + accumulate, round " + k / 2);
             }
         } finally {
             ts.forEach(ShmTransport::close);

@@ -31,11 +31,21 @@ public final class Ranks {
     /** Runs {@code body} for ranks 0..n-1 at once; returns their results in rank order, or rethrows the first failure. */
     public static <T> List<T> run(int n, Body<T> body) {
         List<T> values = new ArrayList<>(n);
-        for (Outcome<T> o : runAll(n, body)) {
+        List<Outcome<T>> outcomes = runAll(n, body);
+        AssertionError first = null;
+        for (Outcome<T> o : outcomes) {
             if (o.failed()) {
-                throw new AssertionError("rank " + o.rank() + " failed: " + o.error(), o.error());
+                if (first == null) {
+                    first = new AssertionError("rank " + o.rank() + " failed: " + o.error(), o.error());
+                } else {
+                    // The first rank often fails only because another one did: keep every rank's story.
+                    first.addSuppressed(new AssertionError("rank " + o.rank() + " failed: " + o.error(), o.error()));
+                }
             }
             values.add(o.value());
+        }
+        if (first != null) {
+            throw first;
         }
         return values;
     }

@@ -270,14 +270,7 @@ final class Segment {
      */
     long write(long head, Tag tag, Object src, int srcOffset, int total, int fragmentOffset, int count) {
         DType dtype = Elements.dtype(src);
-        int pos = (int) (head & (capacity - 1));
-        ring.putLong(pos, tag.seq());
-        ring.putInt(pos + 8, tag.chunk());
-        ring.putInt(pos + 12, Elements.wireId(dtype));
-        ring.putInt(pos + 16, total);
-        ring.putInt(pos + 20, fragmentOffset);
-        ring.putInt(pos + 24, count);
-        ring.putInt(pos + 28, 0);
+        int pos = writeHeader(head, tag, dtype, total, fragmentOffset, count);
         int bytes = count * Elements.byteSize(dtype);
         int at = (pos + RECORD_HEADER) & (capacity - 1);
         int firstPart = Math.min(bytes, capacity - at);
@@ -294,8 +287,8 @@ final class Segment {
         return next;
     }
 
-    /** Like {@link #write} from a little-endian staging buffer holding {@code count} elements of {@code dtype} at its position. */
-    long writeStaged(long head, Tag tag, DType dtype, ByteBuffer staged, int total, int fragmentOffset, int count) {
+    /** Writes the header of a record at {@code head} (not yet published) and returns its ring position. */
+    private int writeHeader(long head, Tag tag, DType dtype, int total, int fragmentOffset, int count) {
         int pos = (int) (head & (capacity - 1));
         ring.putLong(pos, tag.seq());
         ring.putInt(pos + 8, tag.chunk());
@@ -304,6 +297,39 @@ final class Segment {
         ring.putInt(pos + 20, fragmentOffset);
         ring.putInt(pos + 24, count);
         ring.putInt(pos + 28, 0);
+        return pos;
+    }
+
+    /**
+     * Writes one record at {@code head} (which must have room for it) whose payload is
+     * {@code acc[accOffset + i] (fold) in[i]}, {@code in} being {@code count} elements of the
+     * record at {@code inTail} of {@code in}, starting at its element {@code inFrom}; publishes it
+     * and returns the new head. Neither {@code acc} nor {@code in} changes (see
+     * ShmTransport.receiveReduceSend).
+     */
+    long writeFolded(long head, Tag tag, int total, int fragmentOffset, Segment in, long inTail, int inFrom, int count,
+                     Fold fold, Object acc, int accOffset) {
+        DType dtype = Elements.dtype(acc);
+        int size = Elements.byteSize(dtype);
+        int pos = writeHeader(head, tag, dtype, total, fragmentOffset, count);
+        int outAt = (pos + RECORD_HEADER) & (capacity - 1);
+        int inAt = (in.payload(inTail) + inFrom * size) & (in.capacity - 1);
+        for (int done = 0; done < count; ) {
+            // Cut where either ring wraps (never inside an element: positions and capacities are multiples of 32).
+            int k = Math.min(count - done, Math.min(capacity - outAt, in.capacity - inAt) / size);
+            fold.foldTo(acc, accOffset + done, in.ring, inAt, ring, outAt, k);
+            done += k;
+            outAt = (outAt + k * size) & (capacity - 1);
+            inAt = (inAt + k * size) & (in.capacity - 1);
+        }
+        long next = head + recordBytes(count * size);
+        LONGS.setVolatile(map, OFF_HEAD, next);
+        return next;
+    }
+
+    /** Like {@link #write} from a little-endian staging buffer holding {@code count} elements of {@code dtype} at its position. */
+    long writeStaged(long head, Tag tag, DType dtype, ByteBuffer staged, int total, int fragmentOffset, int count) {
+        int pos = writeHeader(head, tag, dtype, total, fragmentOffset, count);
         int bytes = count * Elements.byteSize(dtype);
         int at = (pos + RECORD_HEADER) & (capacity - 1);
         int firstPart = Math.min(bytes, capacity - at);
@@ -363,6 +389,32 @@ final class Segment {
             fold.fold(dst, dstOffset + firstElements, ring, 0, h.count() - firstElements);
         }
         long next = tail + recordBytes(bytes);
+        LONGS.setVolatile(map, OFF_TAIL, next);
+        return next;
+    }
+
+    /** Ring position of the payload of the record at {@code tail}. */
+    private int payload(long tail) {
+        return (int) (((tail & (capacity - 1)) + RECORD_HEADER) & (capacity - 1));
+    }
+
+    /**
+     * Folds elements {@code [from, from + count)} of the record at {@code tail} into
+     * {@code dst[dstOffset, ...)} without handing the record back (see {@link #release}).
+     */
+    void foldPart(long tail, int from, int count, Fold fold, Object dst, int dstOffset) {
+        int size = Elements.byteSize(Elements.dtype(dst));
+        int at = (payload(tail) + from * size) & (capacity - 1);
+        int firstElements = Math.min(count, (capacity - at) / size);
+        fold.fold(dst, dstOffset, ring, at, firstElements);
+        if (firstElements < count) {
+            fold.fold(dst, dstOffset + firstElements, ring, 0, count - firstElements);
+        }
+    }
+
+    /** Hands the record at {@code tail}, of {@code h}'s size in {@code dtype}, back to the producer; returns the new tail. */
+    long release(long tail, RecordHeader h, DType dtype) {
+        long next = tail + recordBytes(h.count() * Elements.byteSize(dtype));
         LONGS.setVolatile(map, OFF_TAIL, next);
         return next;
     }

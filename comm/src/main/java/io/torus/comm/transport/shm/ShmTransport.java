@@ -526,29 +526,7 @@ public final class ShmTransport implements Transport {
             do {
                 awaitRecord(context, tag);
                 Segment.RecordHeader h = in.header(tail);
-                try {
-                    DType actual;
-                    try {
-                        actual = Elements.ofWireId((byte) h.dtypeId());
-                    } catch (IllegalArgumentException e) {
-                        throw new CollectiveMismatchException("rank " + rank + " received a corrupt record from rank "
-                                + peer + " while expecting " + tag + ": " + e.getMessage());
-                    }
-                    if (h.seq() < 0 || h.chunk() < 0) {
-                        throw new CollectiveMismatchException("rank " + rank + " received a corrupt record from rank "
-                                + peer + " (seq " + h.seq() + ", chunk " + h.chunk() + ") while expecting " + tag);
-                    }
-                    CollectiveMismatchException.check(rank, peer, tag, dtype, length, new Tag(h.seq(), h.chunk()), actual,
-                            h.total());
-                    if (h.offset() != copied || h.count() < 0 || h.count() > length - copied) {
-                        throw new CollectiveMismatchException("rank " + rank + " expected the fragment at offset " + copied
-                                + " of " + tag + " from rank " + peer + " but received " + h.count()
-                                + " elements at offset " + h.offset());
-                    }
-                } catch (CollectiveMismatchException e) {
-                    fail(rank, "aborted the group: " + e.getMessage());
-                    throw e;
-                }
+                checkRecord(h, peer, tag, dtype, length, copied);
                 tail = fold == null ? in.read(tail, h, dst, offset + copied)
                         : in.readFold(tail, h, fold, dst, offset + copied);
                 if (in.producerAsleep()) {
@@ -561,6 +539,118 @@ public final class ShmTransport implements Transport {
             throw e;
         } catch (CollectiveMismatchException e) {
             fail(rank, "aborted the group: " + e.getMessage());
+            throw e;
+        } finally {
+            exit();
+        }
+    }
+
+    /** Checks that the record {@code h} is the fragment at {@code copied} of the expected message; aborts the group if not. */
+    private void checkRecord(Segment.RecordHeader h, int peer, Tag tag, DType dtype, int length, int copied) {
+        try {
+            DType actual;
+            try {
+                actual = Elements.ofWireId((byte) h.dtypeId());
+            } catch (IllegalArgumentException e) {
+                throw new CollectiveMismatchException("rank " + rank + " received a corrupt record from rank "
+                        + peer + " while expecting " + tag + ": " + e.getMessage());
+            }
+            if (h.seq() < 0 || h.chunk() < 0) {
+                throw new CollectiveMismatchException("rank " + rank + " received a corrupt record from rank "
+                        + peer + " (seq " + h.seq() + ", chunk " + h.chunk() + ") while expecting " + tag);
+            }
+            CollectiveMismatchException.check(rank, peer, tag, dtype, length, new Tag(h.seq(), h.chunk()), actual,
+                    h.total());
+            if (h.offset() != copied || h.count() < 0 || h.count() > length - copied) {
+                throw new CollectiveMismatchException("rank " + rank + " expected the fragment at offset " + copied
+                        + " of " + tag + " from rank " + peer + " but received " + h.count()
+                        + " elements at offset " + h.offset());
+            }
+        } catch (CollectiveMismatchException e) {
+            fail(rank, "aborted the group: " + e.getMessage());
+            throw e;
+        }
+    }
+
+    /**
+     * Folds each incoming fragment with {@code dst}'s elements straight into the ring to the right
+     * (Segment.writeFolded: one read of each operand and one write, {@code dst} is not written),
+     * so the message that leaves is the one receiveReduce + send would send. A fragment that finds
+     * earlier messages still spilled, or no room to the right for spillAfter, is folded into
+     * {@code dst} and its rest spilled as send would, which keeps the order on the wire.
+     */
+    @Override
+    public void receiveReduceSend(int peer, Tag tag, Object dst, int offset, int length, Fold fold, Object scratch,
+                                  int to, Tag outTag) {
+        Objects.requireNonNull(fold, "fold");
+        if (length == 0) {
+            Transport.super.receiveReduceSend(peer, tag, dst, offset, length, fold, scratch, to, outTag);
+            return;
+        }
+        checkPeer("receive", peer, left);
+        checkPeer("send", to, right);
+        Objects.checkFromIndexSize(offset, length, Elements.length(dst));
+        DType dtype = Elements.dtype(dst);
+        int size = Elements.byteSize(dtype);
+        String context = "rank " + rank + " cannot receive " + tag + " from rank " + peer + " and send it on to rank "
+                + to + " as " + outTag;
+        enter(context);
+        try {
+            int copied = 0;
+            do {
+                awaitRecord(context, tag);
+                Segment.RecordHeader h = in.header(tail);
+                checkRecord(h, peer, tag, dtype, length, copied);
+                int count = h.count();
+                sendLock.lock();
+                try {
+                    drainSpills();
+                    int done = 0;
+                    Waiter w = null;
+                    while (done < count && spills.isEmpty()) {
+                        checkSendable(context);
+                        long free = out.free(head) - Segment.RECORD_HEADER;
+                        long wanted = (long) (count - done) * size;
+                        int n = free >= Math.min(wanted, MIN_FRAGMENT_BYTES) ? (int) (Math.min(wanted, free & -Segment.ALIGN) / size) : 0;
+                        if (n > 0) {
+                            head = out.writeFolded(head, outTag, length, copied + done, in, tail, done, n, fold, dst,
+                                    offset + copied + done);
+                            if (out.consumerAsleep()) {
+                                outBell.ring();
+                            }
+                            done += n;
+                            w = null;
+                            continue;
+                        }
+                        if (w == null) {
+                            w = new Waiter();
+                        } else if (w.waitedNanos() > options.spillAfter().toNanos()) {
+                            break;
+                        }
+                        if (!w.spin()) {
+                            long needed = Segment.RECORD_HEADER + Math.min(wanted, MIN_FRAGMENT_BYTES);
+                            long tailNow = out.producerSleeping(true);
+                            if (out.capacity - (head - tailNow) < needed) {
+                                outBell.await(Math.min(CHECK_INTERVAL_NANOS, options.spillAfter().toNanos()) / 1_000_000 + 1);
+                            }
+                            out.producerSleeping(false);
+                        }
+                    }
+                    if (done < count) {
+                        in.foldPart(tail, done, count - done, fold, dst, offset + copied + done);
+                        spill(outTag, dst, offset + copied + done, length, copied + done, count - done);
+                    }
+                } finally {
+                    sendLock.unlock();
+                }
+                tail = in.release(tail, h, dtype);
+                if (in.producerAsleep()) {
+                    inBell.ring();
+                }
+                copied += count;
+            } while (copied < length);
+        } catch (PeerLostException e) {
+            fail(e.lostRank(), e.reason());
             throw e;
         } finally {
             exit();
