@@ -29,6 +29,9 @@ public final class BarrierLauncher {
     private static final Logger LOG = LoggerFactory.getLogger(BarrierLauncher.class);
     private static final Pattern LOCAL = Pattern.compile("local(?:\\[(\\*|\\d+)(?:,\\s*\\d+)?])?");
 
+    /** How long a failed launch waits for its other tasks to end before it reports the failure. */
+    static final long TASK_END_WAIT_MILLIS = 30_000;
+
     private BarrierLauncher() {
     }
 
@@ -47,6 +50,9 @@ public final class BarrierLauncher {
         List<Integer> ranks = IntStream.range(0, n).boxed().toList();
         String description = "torus: " + spec.jobClass() + " on " + n + " ranks";
         String oldInterrupt = sc.getLocalProperty("spark.job.interruptOnCancel");
+        String oldGroup = sc.getLocalProperty("spark.jobGroup.id");
+        String group = "torus-" + java.util.UUID.randomUUID();
+        sc.setLocalProperty("spark.jobGroup.id", group);
         sc.setJobDescription(description);
         // Killed ranks get their threads interrupted too (Spark otherwise only sets a flag).
         sc.setLocalProperty("spark.job.interruptOnCancel", "true");
@@ -62,11 +68,47 @@ public final class BarrierLauncher {
             LOG.info("{} finished in {} ms: {}", description, (System.nanoTime() - t0) / 1_000_000, reports);
             return reports;
         } catch (Exception e) {  // a SparkException, which Scala throws without declaring it
+            awaitTasksEnded(sc, group);
             throw translate(spec, e);
         } finally {
             sc.setJobDescription(null);
             sc.setLocalProperty("spark.job.interruptOnCancel", oldInterrupt);
+            sc.setLocalProperty("spark.jobGroup.id", oldGroup);
         }
+    }
+
+    /**
+     * After a failed stage, waits (at most {@link #TASK_END_WAIT_MILLIS}) until the other ranks'
+     * tasks, which Spark is killing, have ended: the job then fails only once nothing of it still
+     * writes into its checkpoint or data directories, so a caller may retry, clean up or read them.
+     */
+    private static void awaitTasksEnded(SparkContext sc, String group) {
+        long deadline = System.nanoTime() + TASK_END_WAIT_MILLIS * 1_000_000L;
+        var tracker = sc.statusTracker();
+        while (System.nanoTime() < deadline) {
+            boolean active = false;
+            for (int job : tracker.getJobIdsForGroup(group)) {
+                var info = tracker.getJobInfo(job);
+                if (info.isEmpty()) {
+                    continue;
+                }
+                for (int stage : info.get().stageIds()) {
+                    var st = tracker.getStageInfo(stage);
+                    active |= st.isDefined() && st.get().numActiveTasks() > 0;
+                }
+            }
+            if (!active) {
+                return;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        LOG.warn("a task of the failed Torus job group {} was still running {} ms after the failure", group,
+                TASK_END_WAIT_MILLIS);
     }
 
     /**
