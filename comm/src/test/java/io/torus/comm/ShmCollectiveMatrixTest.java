@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * {@link CollectiveMatrixContract} over {@link ShmTransport} with its shared windows: real mapped files in /dev/shm,
+ * {@link CollectiveMatrixContract} over {@link ShmTransport} with its shared windows (the default): real mapped files in /dev/shm,
  * every rank a thread of this JVM; all-reduces of MEDIUM elements run on the windows, LARGE ones on the ring.
  */
 class ShmCollectiveMatrixTest extends CollectiveMatrixContract {

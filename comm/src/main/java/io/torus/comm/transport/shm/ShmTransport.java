@@ -84,6 +84,8 @@ public final class ShmTransport implements Transport {
     /** A write waits for room for at least this many bytes of payload (or the rest of the message). */
     private static final int MIN_FRAGMENT_BYTES = 64 * 1024;
     private static final long CHECK_INTERVAL_NANOS = 50_000_000L;
+    /** Shared window per rank unless {@code torus.comm.shm.window.bytes} says otherwise: all-reduces up to 4 MiB. */
+    public static final int DEFAULT_WINDOW_BYTES = 4 << 20;
 
     /**
      * Tunables, all with defaults that can be overridden by system properties.
@@ -124,7 +126,7 @@ public final class ShmTransport implements Transport {
                     Duration.ofSeconds(Long.getLong("torus.comm.connect.timeout.seconds", 60)),
                     Duration.ofSeconds(Long.getLong("torus.comm.receive.timeout.seconds", 1800)),
                     Duration.ofMillis(Long.getLong("torus.comm.shm.spill.after.millis", 50)),
-                    Integer.getInteger("torus.comm.shm.window.bytes", 0));
+                    Integer.getInteger("torus.comm.shm.window.bytes", DEFAULT_WINDOW_BYTES));
         }
 
         public Options withDirectory(Path dir) {
