@@ -62,7 +62,7 @@ public final class DdpBench {
     private static final Pattern LINE = Pattern.compile("(TORUS|TORCH) mode=(\\w+) ranks=(\\d+) batch=(\\d+) steps=(\\d+) "
             + "seconds=([0-9.]+) cpu_seconds=([0-9.]+)(?: exposed_us=([0-9.]+))?");
     private static final int BATCHES = 16;
-    private static final long PROCESS_TIMEOUT_S = 900;
+    private static final long PROCESS_TIMEOUT_S = 600;
 
     /** What to run. */
     public record Config(int ranks, int batch, int warmup, int steps, int rounds, long firstBucketBytes, long bucketBytes,
@@ -237,11 +237,18 @@ public final class DdpBench {
         }
     }
 
-    /** Kills {@code p} if it is still running after {@link #PROCESS_TIMEOUT_S}, so that a hung side cannot hang the bench. */
+    /**
+     * Kills {@code p} and every process it started if it is still running after
+     * {@link #PROCESS_TIMEOUT_S}, so that a hung side cannot hang the bench. The descendants
+     * matter: PyTorch's DDP ranks are children of the script and hold its output pipe open, so
+     * killing the script alone would leave the bench reading from a hung gloo rank.
+     */
     private static Process watched(Process p) {
         CompletableFuture.delayedExecutor(PROCESS_TIMEOUT_S, TimeUnit.SECONDS).execute(() -> {
             if (p.isAlive()) {
-                System.err.println("bench ddp: killing process " + p.pid() + ", still running after " + PROCESS_TIMEOUT_S + " s");
+                System.err.println("bench ddp: killing process " + p.pid() + " and its children, still running after "
+                        + PROCESS_TIMEOUT_S + " s");
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly();
             }
         });
