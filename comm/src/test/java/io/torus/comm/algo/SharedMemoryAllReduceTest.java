@@ -81,25 +81,21 @@ class SharedMemoryAllReduceTest {
 
     @Test
     void allReduce_differentLengthsOnTheWindows_failEveryRankNamingTheMismatch() {
-        List<ShmTransport> ts = group(3, 1 << 20);
-        try {
-            List<Ranks.Outcome<Object>> outcomes = assertTimeoutPreemptively(LIMIT, () -> Ranks.runAll(3, rank -> {
-                int length = rank == 2 ? 5001 : 5000;
-                new Collectives(ts.get(rank)).allReduce(new float[length], 0, length, ReduceOp.SUM);
-                return null;
-            }));
-            assertEveryRankFailedOnTheMismatch(outcomes);
-        } finally {
-            ts.forEach(ShmTransport::close);
-        }
+        assertLengthsFailEveryRank(1 << 20, rank -> rank == 2 ? 5001 : 5000);
     }
 
     @Test
     void allReduce_oneRankOnTheRingTheOthersOnTheWindows_failEveryRankInsteadOfHanging() {
-        List<ShmTransport> ts = group(3, 64 << 10);
+        // 160 KB does not fit a 64 KiB window: rank 1 takes the ring
+        assertLengthsFailEveryRank(64 << 10, rank -> rank == 1 ? 40_000 : 5000);
+    }
+
+    /** Three ranks with windows of {@code windowBytes} all-reduce {@code lengthOf(rank)} floats: every rank must fail on the mismatch. */
+    private void assertLengthsFailEveryRank(int windowBytes, java.util.function.IntUnaryOperator lengthOf) {
+        List<ShmTransport> ts = group(3, windowBytes);
         try {
             List<Ranks.Outcome<Object>> outcomes = assertTimeoutPreemptively(LIMIT, () -> Ranks.runAll(3, rank -> {
-                int length = rank == 1 ? 40_000 : 5000; // 160 KB does not fit a 64 KiB window: the ring
+                int length = lengthOf.applyAsInt(rank);
                 new Collectives(ts.get(rank)).allReduce(new float[length], 0, length, ReduceOp.SUM);
                 return null;
             }));

@@ -66,13 +66,19 @@ final class Doorbell implements AutoCloseable {
 
     /** The producer's side: connects to the consumer's socket, or returns null when it is not there yet. */
     static Doorbell tryConnect(Path path) throws IOException {
+        SocketChannel ch = connectOrNull(path);
+        return ch == null ? null : new Doorbell(ch);
+    }
+
+    /** A blocking connection to the Unix-domain socket at {@code path}, or null when nothing listens there yet. */
+    static SocketChannel connectOrNull(Path path) throws IOException {
         if (!Files.exists(path)) {
             return null;
         }
         SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
         try {
             ch.connect(UnixDomainSocketAddress.of(path));
-            return new Doorbell(ch);
+            return ch;
         } catch (java.net.ConnectException e) {
             ch.close();
             return null;

@@ -1,14 +1,11 @@
 package io.torus.comm.transport.shm;
 
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /*
@@ -36,23 +33,18 @@ final class WindowBells implements AutoCloseable {
         return windowFile.resolveSibling(windowFile.getFileName() + ".bell");
     }
 
-    /** Connects to rank k's bell socket, or returns null when it does not listen yet. */
+    /** Connects to rank k's bell socket (non-blocking), or returns null when it does not listen yet. */
     static SocketChannel tryConnect(Path path) throws IOException {
-        if (!Files.exists(path)) {
-            return null;
+        SocketChannel ch = Doorbell.connectOrNull(path);
+        if (ch != null) {
+            try {
+                ch.configureBlocking(false);
+            } catch (IOException | RuntimeException e) {
+                ch.close();
+                throw e;
+            }
         }
-        SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-        try {
-            ch.connect(UnixDomainSocketAddress.of(path));
-            ch.configureBlocking(false);
-            return ch;
-        } catch (java.net.ConnectException e) {
-            ch.close();
-            return null;
-        } catch (IOException | RuntimeException e) {
-            ch.close();
-            throw e;
-        }
+        return ch;
     }
 
     /**
