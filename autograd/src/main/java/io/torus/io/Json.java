@@ -9,9 +9,10 @@ import java.util.Map;
  * The JSON a safetensors header needs, and no more: {@link #parse} gives {@code Map} (ordered as
  * in the text; a repeated key is an error), {@code List}, {@code String}, {@code Long} for
  * integers, {@code Double} for other numbers, {@code Boolean} and {@code null}. Errors name the
- * character offset.
+ * character offset. {@link #quote} is public: other modules write JSON strings with it (the
+ * comm timeline).
  */
-final class Json {
+public final class Json {
     private final String text;
     private int pos;
 
@@ -31,7 +32,7 @@ final class Json {
     }
 
     /** {@code s} as a JSON string literal, quotes included. */
-    static String quote(String s) {
+    public static String quote(String s) {
         StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -43,7 +44,7 @@ final class Json {
                 case '\t' -> sb.append("\\t");
                 default -> {
                     if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
+                        sb.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
                     } else {
                         sb.append(c);
                     }

@@ -1,5 +1,8 @@
 package io.torus.comm.trace;
 
+import io.torus.io.Json;
+
+
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -216,14 +219,14 @@ public final class Timeline {
                 double ts = baseMicros + (e.start() - baseNanos) / 1e3;
                 double dur = Math.max(0, e.end() - e.start()) / 1e3;
                 StringBuilder sb = new StringBuilder(160);
-                sb.append("{\"name\": ").append(quote(e.name())).append(", \"cat\": ").append(quote(e.lane()))
+                sb.append("{\"name\": ").append(Json.quote(e.name())).append(", \"cat\": ").append(Json.quote(e.lane()))
                         .append(", \"ph\": \"X\", \"ts\": ").append(String.format(Locale.ROOT, "%.3f", ts))
                         .append(", \"dur\": ").append(String.format(Locale.ROOT, "%.3f", dur))
                         .append(", \"pid\": ").append(rank).append(", \"tid\": ").append(tid).append(", \"args\": {");
                 Object[] a = e.args();
                 for (int i = 0; i + 1 < a.length; i += 2) {
-                    sb.append(i == 0 ? "" : ", ").append(quote(String.valueOf(a[i]))).append(": ");
-                    sb.append(a[i + 1] instanceof Number n ? n.toString() : quote(String.valueOf(a[i + 1])));
+                    sb.append(i == 0 ? "" : ", ").append(Json.quote(String.valueOf(a[i]))).append(": ");
+                    sb.append(a[i + 1] instanceof Number n ? n.toString() : Json.quote(String.valueOf(a[i + 1])));
                 }
                 spans.add(sb.append("}}").toString());
             }
@@ -233,31 +236,9 @@ public final class Timeline {
             lines.add("{\"name\": \"process_sort_index\", \"ph\": \"M\", \"pid\": " + rank + ", \"args\": {\"sort_index\": "
                     + rank + "}}");
             tids.forEach((lane, tid) -> lines.add("{\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": " + rank + ", \"tid\": "
-                    + tid + ", \"args\": {\"name\": " + quote(lane) + "}}"));
+                    + tid + ", \"args\": {\"name\": " + Json.quote(lane) + "}}"));
             lines.addAll(spans);
             return lines;
         }
-    }
-
-    static String quote(String s) {
-        StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        return sb.append('"').toString();
     }
 }
