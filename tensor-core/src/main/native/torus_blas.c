@@ -28,7 +28,7 @@ enum { ROW_MAJOR = 101 };
 JNIEXPORT jint JNICALL Java_io_torus_tensor_backend_cpu_PinnedBlas_version(JNIEnv *env, jclass cls) {
     (void) env;
     (void) cls;
-    return 2;
+    return 3;
 }
 
 /* ---------------------------------------------------------------- oneDNN */
@@ -174,4 +174,17 @@ JNIEXPORT jboolean JNICALL Java_io_torus_tensor_backend_cpu_PinnedBlas_dgemm(
     }
     unpin(env, a, b, c, pa, pb, pc);
     return JNI_TRUE;
+}
+
+/* Diagnostics: the byte of its 64-byte cache line at which element 0 of the array lies now
+ * (Note [Aligned storages] in io.torus.tensor.ArrayAlignment), or -1 when it cannot be pinned. */
+JNIEXPORT jint JNICALL Java_io_torus_tensor_backend_cpu_PinnedBlas_lineOffset0(JNIEnv *env, jclass cls, jarray a) {
+    (void) cls;
+    void *p = (*env)->GetPrimitiveArrayCritical(env, a, NULL);
+    if (p == NULL) {
+        return -1;
+    }
+    jint at = (jint) ((uintptr_t) p % 64);
+    (*env)->ReleasePrimitiveArrayCritical(env, a, p, JNI_ABORT);
+    return at;
 }

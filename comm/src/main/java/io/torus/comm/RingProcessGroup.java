@@ -177,14 +177,14 @@ final class RingProcessGroup implements ProcessGroup {
         Storage all = NDArray.empty(tensor.dtype(), (int) gathered).storage();
         submit("allGather", n, () -> {
             Staged staged = Staged.of(tensor.data());
-            collectives.allGather(staged.array(), staged.offset(), n, all.array(), 0);
+            collectives.allGather(staged.array(), staged.offset(), n, all.array(), all.base());
             Reference.reachabilityFence(staged);
             Reference.reachabilityFence(all);
         }).await();
         int[] shape = tensor.shape();
         List<Tensor> out = new ArrayList<>(worldSize());
         for (int r = 0; r < worldSize(); r++) {
-            out.add(Tensor.wrap(new NDArray(all, shape, Shape.contiguousStrides(shape), r * n)));
+            out.add(Tensor.wrap(new NDArray(all, shape, Shape.contiguousStrides(shape), all.base() + r * n)));
         }
         return List.copyOf(out);
     }
@@ -200,8 +200,9 @@ final class RingProcessGroup implements ProcessGroup {
         submit("reduceScatter", n, () -> {
             // The input stays untouched: the ring works on a copy, and this rank's share is copied out.
             NDArray work = input.data().copy();
-            collectives.reduceScatter(work.storage().array(), 0, n, op);
-            System.arraycopy(work.storage().array(), plan.offset(rank()), out.storage().array(), 0, plan.length(rank()));
+            collectives.reduceScatter(work.storage().array(), work.offset(), n, op);
+            System.arraycopy(work.storage().array(), work.offset() + plan.offset(rank()), out.storage().array(), out.offset(),
+                    plan.length(rank()));
             Reference.reachabilityFence(work);
             Reference.reachabilityFence(out);
         }).await();

@@ -29,6 +29,7 @@ public final class FailureWorkerMain {
             say("JOINED " + pg);
             Tensor t = Tensor.zeros(ELEMENTS);
             float[] values = (float[]) t.data().storage().array();
+            int from = t.data().offset();
             float expected = pg.worldSize() * (pg.worldSize() + 1) / 2f;
             Tensor larger = Tensor.zeros(ELEMENTS + 1);
             for (int k = 0; mode.equals("loop") || k < 2 * MISMATCH_AT; k++) {
@@ -39,12 +40,12 @@ public final class FailureWorkerMain {
                     } else if (odd && mode.equals("mismatch-size")) {
                         pg.allReduce(larger, ReduceOp.SUM);
                     } else {
-                        java.util.Arrays.fill(values, pg.rank() + 1);
+                        java.util.Arrays.fill(values, from, from + ELEMENTS, pg.rank() + 1);
                         pg.allReduce(t, ReduceOp.SUM);
                     }
                     boolean right = true;
-                    for (float v : values) {
-                        right &= !mode.equals("loop") || v == expected;
+                    for (int i = from; i < from + ELEMENTS; i++) {
+                        right &= !mode.equals("loop") || values[i] == expected;
                     }
                     say((right ? "STEP " : "WRONG ") + k);
                 } catch (RuntimeException e) {

@@ -85,7 +85,7 @@ public final class Creation {
             throw new IllegalArgumentException("eye: n and m must be >= 0, got n=" + n + ", m=" + m);
         }
         NDArray a = NDArray.zeros(dtype, n, m);
-        NDArray diagonal = new NDArray(a.storage(), new int[] {Math.min(n, m)}, new int[] {m + 1}, 0);
+        NDArray diagonal = new NDArray(a.storage(), new int[] {Math.min(n, m)}, new int[] {m + 1}, a.offset());
         a.backend().fill(diagonal, 1);
         return a;
     }

@@ -50,21 +50,21 @@ public final class NDArray {
     public static NDArray empty(DType dtype, int... shape) {
         checkShape(shape);
         Storage s = Backends.forDevice(Device.CPU).allocateUninitialized(dtype, Shape.numel(shape));
-        return new NDArray(s, shape.clone(), Shape.contiguousStrides(shape), 0);
+        return new NDArray(s, shape.clone(), Shape.contiguousStrides(shape), s.base());
     }
 
     /** {@link #empty(DType, int...)} on {@code device}. */
     public static NDArray empty(Device device, DType dtype, int... shape) {
         checkShape(shape);
         Storage s = Backends.forDevice(device).allocateUninitialized(device, dtype, Shape.numel(shape));
-        return new NDArray(s, shape.clone(), Shape.contiguousStrides(shape), 0);
+        return new NDArray(s, shape.clone(), Shape.contiguousStrides(shape), s.base());
     }
 
     /** {@link #zeros(DType, int...)} on {@code device}. */
     public static NDArray zeros(Device device, DType dtype, int... shape) {
         checkShape(shape);
         Storage s = Backends.forDevice(device).allocate(device, dtype, Shape.numel(shape));
-        return new NDArray(s, shape.clone(), Shape.contiguousStrides(shape), 0);
+        return new NDArray(s, shape.clone(), Shape.contiguousStrides(shape), s.base());
     }
 
     /** An uninitialised contiguous array on this array's device (every op's output). */
@@ -76,7 +76,7 @@ public final class NDArray {
     public static NDArray zeros(DType dtype, int... shape) {
         checkShape(shape);
         Storage s = Backends.forDevice(Device.CPU).allocate(dtype, Shape.numel(shape));
-        return new NDArray(s, shape.clone(), Shape.contiguousStrides(shape), 0);
+        return new NDArray(s, shape.clone(), Shape.contiguousStrides(shape), s.base());
     }
 
     private static void checkShape(int[] shape) {
@@ -118,7 +118,7 @@ public final class NDArray {
             throw new IllegalArgumentException("shape " + Shape.str(shape) + " holds " + Shape.numel(shape)
                     + " elements but " + length + " values were given");
         }
-        return new NDArray(s, shape.clone(), Shape.contiguousStrides(shape), 0);
+        return new NDArray(s, shape.clone(), Shape.contiguousStrides(shape), s.base());
     }
 
     public static NDArray scalar(double value, DType dtype) {

@@ -14,14 +14,16 @@ public final class Storage {
     private final Device device;
     private final Object data;
     private final int size;
+    private final int base;
     private final boolean recycled;
     private int version;
 
-    private Storage(DType dtype, Device device, Object data, int size, boolean recycled) {
+    private Storage(DType dtype, Device device, Object data, int size, int base, boolean recycled) {
         this.dtype = dtype;
         this.device = device;
         this.data = data;
         this.size = size;
+        this.base = base;
         this.recycled = recycled;
     }
 
@@ -40,8 +42,8 @@ public final class Storage {
      * every element must be written before it is read. Small ones are fresh (zeroed) arrays.
      */
     public static Storage allocateUninitialized(DType dtype, long size) {
-        if (size > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("storage of " + size + " elements: at most " + (Integer.MAX_VALUE - 8) + " are supported");
+        if (size > MAX_ELEMENTS) {
+            throw new IllegalArgumentException("storage of " + size + " elements: at most " + MAX_ELEMENTS + " are supported");
         }
         int n = (int) size;
         Class<?> type = arrayType(dtype);
@@ -49,17 +51,22 @@ public final class Storage {
         StoragePool pool = StoragePool.instance();
         if (!pool.pools(bytes)) {
             pool.drain(); // so that collected arrays beyond the pool's bound are released soon, not at the next large allocation
-            return new Storage(dtype, Device.CPU, newArray(dtype, n), n, false);
+            int base = ArrayAlignment.PAD_ALL ? ArrayAlignment.padElements(type) : 0;
+            return new Storage(dtype, Device.CPU, newArray(dtype, base + n), n, base, false);
         }
-        Object data = pool.take(type, n);
+        int base = ArrayAlignment.padElements(type);
+        Object data = pool.take(type, base + n);
         boolean recycled = data != null;
         if (!recycled) {
-            data = newArray(dtype, n);
+            data = newArray(dtype, base + n);
         }
-        Storage s = new Storage(dtype, Device.CPU, data, n, recycled);
+        Storage s = new Storage(dtype, Device.CPU, data, n, base, recycled);
         pool.track(s, data, bytes);
         return s;
     }
+
+    /** The most elements a storage holds (a Java array's limit, less room for {@link ArrayAlignment}'s padding). */
+    public static final int MAX_ELEMENTS = Integer.MAX_VALUE - 72;
 
     private static Class<?> arrayType(DType dtype) {
         return switch (dtype) {
@@ -101,7 +108,7 @@ public final class Storage {
         if (device.type() == Device.Type.CPU) {
             throw new IllegalArgumentException("onDevice: " + device + " is the CPU; CPU storages hold Java arrays");
         }
-        return new Storage(dtype, device, handle, size, false);
+        return new Storage(dtype, device, handle, size, 0, false);
     }
 
     /** The device backend's handle to this storage's memory (see {@link #onDevice}); CPU storages have none. */
@@ -126,23 +133,23 @@ public final class Storage {
     }
 
     public static Storage wrap(float[] data) {
-        return new Storage(DType.FLOAT32, Device.CPU, data, data.length, false);
+        return new Storage(DType.FLOAT32, Device.CPU, data, data.length, 0, false);
     }
 
     public static Storage wrap(double[] data) {
-        return new Storage(DType.FLOAT64, Device.CPU, data, data.length, false);
+        return new Storage(DType.FLOAT64, Device.CPU, data, data.length, 0, false);
     }
 
     public static Storage wrap(long[] data) {
-        return new Storage(DType.INT64, Device.CPU, data, data.length, false);
+        return new Storage(DType.INT64, Device.CPU, data, data.length, 0, false);
     }
 
     public static Storage wrap(int[] data) {
-        return new Storage(DType.INT32, Device.CPU, data, data.length, false);
+        return new Storage(DType.INT32, Device.CPU, data, data.length, 0, false);
     }
 
     public static Storage wrap(boolean[] data) {
-        return new Storage(DType.BOOL, Device.CPU, data, data.length, false);
+        return new Storage(DType.BOOL, Device.CPU, data, data.length, 0, false);
     }
 
     public DType dtype() {
@@ -153,8 +160,18 @@ public final class Storage {
         return device;
     }
 
+    /** The number of elements (the backing array may be longer: see {@link #base()}). */
     public int size() {
         return size;
+    }
+
+    /**
+     * The index in {@link #array()} of element 0: 0, except for large CPU storages, whose
+     * elements start a few slots into their array so that they begin on a 64-byte cache line
+     * ({@link ArrayAlignment}). A fresh contiguous NDArray over this storage has this as its offset.
+     */
+    public int base() {
+        return base;
     }
 
     /**

@@ -275,9 +275,9 @@ public final class CommBench {
                     pg.barrier();
                     long start = System.nanoTime();
                     pg.allReduce(t, ReduceOp.SUM);
-                    ((double[]) elapsed.data().storage().array())[0] = (System.nanoTime() - start) / 1e9;
+                    elapsed.data().setDouble(0, (System.nanoTime() - start) / 1e9);
                     pg.allReduce(elapsed, ReduceOp.MAX);
-                    times[k] = ((double[]) elapsed.data().storage().array())[0];
+                    times[k] = elapsed.data().getDouble(0);
                 }
                 Arrays.sort(times);
                 double median = times[count / 2];

@@ -13,7 +13,7 @@ import io.torus.nn.Module;
 import io.torus.nn.ReLU;
 import io.torus.nn.Sequential;
 import io.torus.optim.SGD;
-import io.torus.tensor.DType;
+import io.torus.tensor.NDArray;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -309,14 +309,12 @@ public final class DdpBench {
             double seconds = (System.nanoTime() - start) / 1e9;
             double cpuSeconds = (cpuNanos() - cpu) / 1e9;
             ReducerStats after = ddp.stats();
-            Tensor slowest = Tensor.zeros(DType.FLOAT64, 1);
-            ((double[]) slowest.data().storage().array())[0] = seconds;
+            Tensor slowest = Tensor.wrap(NDArray.of(new double[] {seconds}, 1));
             pg.allReduce(slowest, ReduceOp.MAX);
-            seconds = ((double[]) slowest.data().storage().array())[0];
-            Tensor cpuAll = Tensor.zeros(DType.FLOAT64, 1);
-            ((double[]) cpuAll.data().storage().array())[0] = cpuSeconds;
+            seconds = slowest.data().getDouble(0);
+            Tensor cpuAll = Tensor.wrap(NDArray.of(new double[] {cpuSeconds}, 1));
             pg.allReduce(cpuAll, ReduceOp.SUM);
-            cpuSeconds = ((double[]) cpuAll.data().storage().array())[0];
+            cpuSeconds = cpuAll.data().getDouble(0);
             long reductions = after.reductions() - before.reductions();
             double exposedUs = reductions == 0 ? 0 : (after.exposedNanos() - before.exposedNanos()) / 1e3 / reductions;
             if (pg.rank() == 0) {

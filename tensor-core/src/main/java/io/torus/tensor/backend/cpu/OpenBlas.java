@@ -308,7 +308,7 @@ final class OpenBlas {
             return;
         }
         NDArray dense = NDArray.empty(c.dtype(), m, n);
-        get(from, 0, dense, 0, m * n);
+        get(from, 0, dense, dense.offset(), m * n);
         c.backend().copy(dense, c);
     }
 

@@ -64,7 +64,7 @@ final class PinnedBlas {
     /** FLOAT32 products with at least this m·n·k go to oneDNN when it is loaded. */
     static final long ONEDNN_MIN_MNK = 1L << 20;
     /** The library's interface version; a library from an older build reports another one and is not used. */
-    static final int VERSION = 2;
+    static final int VERSION = 3;
     /**
      * About this many FLOPs (some 50 ms at 150-200 GFLOP/s) run in one critical region at most.
      * Splitting is not free: OpenBLAS packs all of B again for every row panel of C. Measured at
@@ -332,6 +332,17 @@ final class PinnedBlas {
     }
 
     private static native int sgemmAt(long fn, int m, int n, int k, long a, long b, long c);
+
+    /**
+     * Diagnostics: the byte of its 64-byte cache line at which element 0 of {@code array} (a
+     * primitive array) lies now, or -1 without the native library (Note [Aligned storages] in
+     * {@code io.torus.tensor.ArrayAlignment}).
+     */
+    static int lineOffset(Object array) {
+        return state().loaded() ? lineOffset0(array) : -1;
+    }
+
+    private static native int lineOffset0(Object array);
 
     private static native int sgemm(long fn, int batch, int ta, int tb, int m, int n, int k, float alpha,
                                         float[] a, int aOff, int aBatch, int lda, float[] b, int bOff, int bBatch,

@@ -185,12 +185,12 @@ class FastPathsTest {
         float[] in = x.storage().floats();
         float[] z = out.storage().floats();
         for (int i = 0; i < 3000; i++) {
-            FloatKernels.unary(UnaryOp.EXP, 1000, in, 0, z, 0);
-            FloatKernels.unary(UnaryOp.TANH, 1000, in, 0, z, 0);
-            FloatKernels.unary(UnaryOp.SIGMOID, 1000, in, 0, z, 0);
+            FloatKernels.unary(UnaryOp.EXP, 1000, in, x.offset(), z, out.offset());
+            FloatKernels.unary(UnaryOp.TANH, 1000, in, x.offset(), z, out.offset());
+            FloatKernels.unary(UnaryOp.SIGMOID, 1000, in, x.offset(), z, out.offset());
         }
         for (UnaryOp op : new UnaryOp[] {UnaryOp.EXP, UnaryOp.TANH, UnaryOp.SIGMOID}) {
-            FloatKernels.unary(op, 1000, in, 0, z, 0);
+            FloatKernels.unary(op, 1000, in, x.offset(), z, out.offset());
             assertWithinUlps(x, out, op, op == UnaryOp.SIGMOID ? 2 : 1);
         }
     }
