@@ -6,17 +6,19 @@ package io.torus.tensor;
  *
  * <h2>Note [Aligned storages]</h2>
  * The elements of a Java array start {@code ARRAY_*_BASE_OFFSET} bytes (16 with compressed class
- * pointers) after the object, and objects are 8-byte aligned, so a plain {@code float[]} never
- * starts its data on a cache line. That matters to GEMM: oneDNN's {@code dnnl_sgemm} packs A and
- * B with 64-byte vector loads, and one that straddles two lines costs twice. Measured in one C
- * process on this 2-vCPU Sapphire Rapids VM, 1 thread, n x n x n (2026-11-23), GFLOP/s:
+ * pointers) after the object, and objects are only 8-byte aligned, so the data of a plain
+ * {@code float[]} starts on a cache line by chance (one time in eight) or, for a humongous array,
+ * never. That matters to GEMM: oneDNN's {@code dnnl_sgemm} reads A and B with 64-byte vector
+ * loads, and a load that straddles two lines is slower. Measured in one C
+ * process on this 2-vCPU Sapphire Rapids VM, 1 thread (OMP_NUM_THREADS=1), C = A x B with n x n
+ * operands, best of 5 rounds (2026-11-23), GFLOP/s:
  * <pre>
  *              A, B, C aligned   A, B at +16 bytes   C alone at +16 bytes
- *   n = 256         436               390                  435
- *   n = 512         447               392                  440
- *   n = 1024        416               408                  409
+ *   n = 256         230               205                  228
+ *   n = 512         223               197                  220
  * </pre>
- * So misaligned operands cost 11-12% up to n = 512 (the output's alignment does not matter).
+ * So misaligned inputs cost 11-13% (the output's alignment does not matter); at n = 1024 the
+ * difference was under 2%.
  *
  * <p>What can be aligned: G1 allocates an array of at least half a region as a humongous object,
  * which starts at a region boundary (1 MiB or more, so on a cache line) and is never moved. Its
