@@ -16,6 +16,8 @@
 #include <dlfcn.h>
 #include <jni.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 typedef void (*sgemm_fn)(int order, int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda,
                          const float *b, int ldb, float beta, float *c, int ldc);
@@ -45,12 +47,57 @@ static __thread int onednn_failed;
 
 enum { TRANS = 112 };
 
+/*
+ * Note [Aligned B]: dnnl_sgemm reads an untransposed B with 64-byte vector loads, and runs 11-13%
+ * slower when B does not start on a cache line (n = 256..512, 1 thread; ArrayAlignment's note
+ * in io.torus.tensor has the table; A's and C's alignment made no difference, nor did B's when
+ * transposed). Large Java arrays are aligned by Torus itself; smaller ones (under half a G1
+ * region) move with every collection and start 16 bytes past a line. For those, when A has at
+ * least ALIGN_MIN_M rows (so that B is read often enough to repay one copy), B is first copied
+ * into an aligned per-thread scratch block with rows padded to whole lines.
+ */
+enum { ALIGN_MIN_M = 128, ALIGN_MAX_BYTES = 2 << 20 };
+static __thread float *scratch;
+static __thread size_t scratch_floats;
+
+/* B copied to an aligned block (rows of ldb_out floats), or NULL when it is aligned already or not worth it. */
+static const float *aligned_b(int tb, int m, int n, int k, const float *b, int ldb, int *ldb_out) {
+    if (tb == TRANS || m < ALIGN_MIN_M || ((uintptr_t) b & 63) == 0) {
+        return NULL;
+    }
+    int ld = (n + 15) & ~15;
+    size_t need = (size_t) ld * (size_t) k;
+    if (need * sizeof(float) > ALIGN_MAX_BYTES) {
+        return NULL;
+    }
+    if (scratch_floats < need) {
+        void *p = NULL;
+        if (posix_memalign(&p, 64, ALIGN_MAX_BYTES) != 0) {
+            return NULL;
+        }
+        free(scratch);
+        scratch = p;
+        scratch_floats = ALIGN_MAX_BYTES / sizeof(float);
+    }
+    for (int i = 0; i < k; i++) {
+        memcpy(scratch + (size_t) i * ld, b + (size_t) i * ldb, (size_t) n * sizeof(float));
+    }
+    *ldb_out = ld;
+    return scratch;
+}
+
 /* cblas_sgemm's signature (row-major only), computed by dnnl_sgemm on onednn_threads threads. */
 static void onednn_sgemm(int order, int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda,
                          const float *b, int ldb, float beta, float *c, int ldc) {
     (void) order;
     if (omp_set_threads != NULL) {
         omp_set_threads(onednn_threads); /* per calling thread in OpenMP, so set on every call */
+    }
+    int ld_aligned;
+    const float *copy = aligned_b(tb, m, n, k, b, ldb, &ld_aligned);
+    if (copy != NULL) {
+        b = copy;
+        ldb = ld_aligned;
     }
     if (dnnl_sgemm(ta == TRANS ? 'T' : 'N', tb == TRANS ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
         != 0) {
