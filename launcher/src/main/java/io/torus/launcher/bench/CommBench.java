@@ -175,7 +175,7 @@ public final class CommBench {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> jvm = new ArrayList<>(List.of(java));
         jvm.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("--add-") || a.startsWith("-D") || a.endsWith("UseTransparentHugePages")).toList());
+                .filter(a -> a.startsWith("--add-") || a.startsWith("-D") || a.startsWith("-Xmn") || a.endsWith("UseTransparentHugePages")).toList());
         jvm.add("-Dtorus.comm.transport=" + transport);
         jvm.addAll(List.of("-Xmx" + Math.max(512, 4 * maxMib() + 256) + "m", "-cp", System.getProperty("java.class.path"),
                 CommBench.class.getName(), joinInts(sizesMib), Integer.toString(iters)));

@@ -179,7 +179,7 @@ public final class DdpBench {
         String job = "bench-ddp-" + UUID.randomUUID();
         List<String> jvm = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         jvm.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("--add-") || a.startsWith("-D") || a.endsWith("UseTransparentHugePages")).toList());
+                .filter(a -> a.startsWith("--add-") || a.startsWith("-D") || a.startsWith("-Xmn") || a.endsWith("UseTransparentHugePages")).toList());
         // The heap `torus run` gives each of n workers: with a small one (768m: 1 MiB G1 regions) the
         // first layer's 800 KB gradient is a humongous object, and the GCs it triggers took 16 % of a
         // DDP worker's time, stalling its peer too.

@@ -66,4 +66,24 @@ class AgentSettingsTest {
                 () -> AgentSettings.fromDefaults().withWorkerHeap("lots")).getMessage();
         assertEquals("torus.worker.heap=lots: expected auto or a size such as 2g or 768m", msg);
     }
+
+    @Test
+    void youngGeneration_defaultIsSmallAndFixed_autoLeavesItToG1_userOptionsComeLater() {
+        List<String> standard = AgentSettings.fromDefaults().jvmFlags();
+        assertTrue(standard.contains("-Xmn16m"), standard.toString());
+        TorusConfig auto = TorusConfig.standard().withOverride("torus.worker.young-gen", "auto", "flag --test");
+        assertTrue(AgentSettings.from(auto).jvmFlags().stream().noneMatch(f -> f.startsWith("-Xmn")));
+        TorusConfig mine = TorusConfig.standard().withOverride("torus.worker.young-gen", "64m", "flag --test")
+                .withOverride("torus.worker.jvm-opts", "-Xmn32m", "flag --test");
+        List<String> flags = AgentSettings.from(mine).jvmFlags();
+        assertTrue(flags.indexOf("-Xmn64m") >= 0 && flags.indexOf("-Xmn64m") < flags.indexOf("-Xmn32m"),
+                "the setting, then the user's jvm-opts, which win: " + flags);
+    }
+
+    @Test
+    void youngGeneration_malformed_rejectedNamingKey() {
+        String msg = assertThrows(IllegalArgumentException.class,
+                () -> TorusConfig.standard().withOverride("torus.worker.young-gen", "small", "flag --test")).getMessage();
+        assertTrue(msg.startsWith("torus.worker.young-gen=small") && msg.contains("expected auto or a size"), msg);
+    }
 }
