@@ -186,6 +186,7 @@ public final class Agent {
         String classpath = config.jar() == null ? settings.classpath()
                 : settings.classpath() + File.pathSeparator + config.jar();
         cmd.add(settings.javaCommand());
+        cmd.addAll(settings.youngGenFlags(config.worldSize())); // before jvmFlags: torus.worker.jvm-opts come last and win
         cmd.addAll(settings.jvmFlags());
         cmd.add("-Dfile.encoding=UTF-8");
         ClassDataArchive cds = classDataArchive(config, classpath);

@@ -26,13 +26,14 @@ import java.util.TreeMap;
  * @param jvmFlags     JVM options for every worker: the flags Spark, Netty and Hazelcast need, huge pages
  *                     ({@link HugePages}), then {@code torus.worker.jvm-opts}
  * @param workerHeap   {@code -Xmx} value, or {@code auto} (physical memory / (nproc + 1), clamped to 512m..8g)
+ * @param youngGen     {@code torus.worker.young-gen}: {@code auto}, {@code g1} or an {@code -Xmn} size ({@link #youngGenFlags})
  * @param killGrace    how long stopped workers get between SIGTERM and SIGKILL
  * @param logTailLines lines of a failed rank's log quoted in the failure message
  * @param console      where workers' output goes, each line prefixed {@code [rank N] }
  * @param messages     where the agent's own messages go
  */
 public record AgentSettings(String javaCommand, String classpath, List<String> jvmFlags, String workerHeap,
-                            Duration killGrace, int logTailLines, PrintStream console, PrintStream messages) {
+                            String youngGen, Duration killGrace, int logTailLines, PrintStream console, PrintStream messages) {
 
     /** Classpath resource holding the parent POM's {@code torus.jvm.opens}, filtered at build time. */
     public static final String JVM_FLAGS_RESOURCE = "/io/torus/launcher/jvm-flags.txt";
@@ -52,6 +53,10 @@ public record AgentSettings(String javaCommand, String classpath, List<String> j
             throw new IllegalArgumentException("torus.worker.heap=" + workerHeap
                     + ": expected auto or a size such as 2g or 768m");
         }
+        if (!youngGen.matches("auto|g1|\\d+[kKmMgG]?")) {
+            throw new IllegalArgumentException("torus.worker.young-gen=" + youngGen
+                    + ": expected auto, g1 or a size such as 16m");
+        }
         if (killGrace.isNegative()) {
             throw new IllegalArgumentException("torus.agent.kill-grace-ms=" + killGrace.toMillis() + ": expected >= 0");
         }
@@ -61,19 +66,34 @@ public record AgentSettings(String javaCommand, String classpath, List<String> j
     }
 
     /**
-     * {@code -Xmn} for {@code torus.worker.young-gen}: a fixed, small young generation, so that
-     * the arrays a training step allocates come from memory the previous steps used moments ago
-     * (still in the caches) instead of from a young generation of hundreds of MiB whose every
-     * page is cold by the time allocation comes back to it; {@code auto} leaves G1 its own sizing.
-     * Measured 2026-11-23 on the 2-vCPU VM, {@code torus bench train} (1 GiB heap), default
-     * against {@code -Xmn16m}, in turn: MLP 0.67 against 0.61-0.63 ms per step at batch 64,
-     * 1.97-1.98 against 1.84-1.88 at 256; LeNet-5 4.40-4.50 against 4.16-4.17 at 64,
-     * 17.1-17.4 against 16.5-16.9 at 256. (Arrays of half a region and more are not allocated
-     * in the young generation at all: StoragePool recycles those.)
+     * The {@code -Xmn} flag for a worker of a job of {@code worldSize} workers
+     * ({@code torus.worker.young-gen}): a size as given; {@code g1}: none (G1 sizes the young
+     * generation itself, hundreds of MiB on a large heap); {@code auto}: {@value #SOLO_YOUNG_GEN}
+     * for a job of one worker, none for several.
+     *
+     * <p>Why small for one worker: the arrays a training step allocates then come from memory the
+     * previous steps used moments ago, still in the caches, instead of from a young generation
+     * whose every page is cold by the time allocation comes back to it. Measured 2026-11-23 on the
+     * 2-vCPU VM, {@code torus bench train} (1 GiB heap), G1's sizing against {@code -Xmn16m}, in
+     * turn: MLP 0.67 against 0.61-0.63 ms per step at batch 64, 1.97-1.98 against 1.84-1.88 at
+     * 256; LeNet-5 4.40-4.50 against 4.16-4.17 at 64, 17.1-17.4 against 16.5-16.9 at 256.
+     * Why not for several: collections come as often as the young generation fills, and every
+     * pause of one rank stalls the others at the next collective. {@code torus bench ddp} (2 ranks,
+     * MLP, batch 64): compute alone (no all-reduce) got faster with 16m (0.81-0.88 against
+     * 1.05-1.09 ms per step) but the communication left exposed grew from 0.30-0.34 to 0.48-0.78 ms,
+     * so the DDP step was no faster (1.33-1.63 against 1.39 ms). (Arrays of half a region and more
+     * are not allocated in the young generation at all: StoragePool recycles those.)
      */
-    static List<String> youngGenerationFlags(String setting) {
-        return setting.equals("auto") ? List.of() : List.of("-Xmn" + setting);
+    public List<String> youngGenFlags(int worldSize) {
+        return switch (youngGen) {
+            case "g1" -> List.of();
+            case "auto" -> worldSize == 1 ? List.of("-Xmn" + SOLO_YOUNG_GEN) : List.of();
+            default -> List.of("-Xmn" + youngGen);
+        };
     }
+
+    /** The young generation {@code auto} gives a job of one worker. */
+    public static final String SOLO_YOUNG_GEN = "16m";
 
     /** {@link #from} the standard settings (defaults, environment, system properties). */
     public static AgentSettings fromDefaults() {
@@ -91,10 +111,9 @@ public record AgentSettings(String javaCommand, String classpath, List<String> j
         }
         flags.addAll(workerProperties(settings));
         flags.addAll(HugePages.jvmFlags(settings.get("torus.worker.huge-pages"), HugePages.SYSFS_ENABLED));
-        flags.addAll(youngGenerationFlags(settings.get("torus.worker.young-gen")));
         flags.addAll(split(settings.get("torus.worker.jvm-opts")));
         return new AgentSettings(currentJava(), System.getProperty("java.class.path"), flags,
-                settings.get("torus.worker.heap"), Duration.ofMillis(settings.getLong("torus.agent.kill-grace-ms")),
+                settings.get("torus.worker.heap"), settings.get("torus.worker.young-gen"), Duration.ofMillis(settings.getLong("torus.agent.kill-grace-ms")),
                 settings.getInt("torus.agent.log-tail-lines"), System.out, System.err);
     }
 
@@ -136,26 +155,26 @@ public record AgentSettings(String javaCommand, String classpath, List<String> j
     }
 
     public AgentSettings withWorkerHeap(String heap) {
-        return new AgentSettings(javaCommand, classpath, jvmFlags, heap, killGrace, logTailLines, console, messages);
+        return new AgentSettings(javaCommand, classpath, jvmFlags, heap, youngGen, killGrace, logTailLines, console, messages);
     }
 
     public AgentSettings withExtraJvmFlags(String... flags) {
         List<String> all = new ArrayList<>(jvmFlags);
         all.addAll(Arrays.asList(flags));
-        return new AgentSettings(javaCommand, classpath, all, workerHeap, killGrace, logTailLines, console, messages);
+        return new AgentSettings(javaCommand, classpath, all, workerHeap, youngGen, killGrace, logTailLines, console, messages);
     }
 
     public AgentSettings withClasspath(String newClasspath) {
-        return new AgentSettings(javaCommand, newClasspath, jvmFlags, workerHeap, killGrace, logTailLines, console,
+        return new AgentSettings(javaCommand, newClasspath, jvmFlags, workerHeap, youngGen, killGrace, logTailLines, console,
                 messages);
     }
 
     public AgentSettings withKillGrace(Duration grace) {
-        return new AgentSettings(javaCommand, classpath, jvmFlags, workerHeap, grace, logTailLines, console, messages);
+        return new AgentSettings(javaCommand, classpath, jvmFlags, workerHeap, youngGen, grace, logTailLines, console, messages);
     }
 
     public AgentSettings withOutput(PrintStream newConsole, PrintStream newMessages) {
-        return new AgentSettings(javaCommand, classpath, jvmFlags, workerHeap, killGrace, logTailLines, newConsole,
+        return new AgentSettings(javaCommand, classpath, jvmFlags, workerHeap, youngGen, killGrace, logTailLines, newConsole,
                 newMessages);
     }
 

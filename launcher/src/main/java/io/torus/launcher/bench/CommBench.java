@@ -4,6 +4,7 @@ import io.torus.autograd.Tensor;
 import io.torus.comm.ProcessGroup;
 import io.torus.comm.ReduceOp;
 import io.torus.comm.WorkerEnv;
+import io.torus.launcher.agent.AgentSettings;
 import io.torus.tensor.DType;
 
 import java.io.BufferedReader;
@@ -175,8 +176,9 @@ public final class CommBench {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> jvm = new ArrayList<>(List.of(java));
         jvm.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("--add-") || a.startsWith("-D") || a.startsWith("-Xmn") || a.endsWith("UseTransparentHugePages")).toList());
+                .filter(a -> a.startsWith("--add-") || a.startsWith("-D") || a.endsWith("UseTransparentHugePages")).toList());
         jvm.add("-Dtorus.comm.transport=" + transport);
+        jvm.addAll(AgentSettings.fromDefaults().youngGenFlags(n)); // as `torus run` starts n workers
         jvm.addAll(List.of("-Xmx" + Math.max(512, 4 * maxMib() + 256) + "m", "-cp", System.getProperty("java.class.path"),
                 CommBench.class.getName(), joinInts(sizesMib), Integer.toString(iters)));
         List<Process> procs = new ArrayList<>();

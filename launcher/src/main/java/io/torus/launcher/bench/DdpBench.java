@@ -179,11 +179,13 @@ public final class DdpBench {
         String job = "bench-ddp-" + UUID.randomUUID();
         List<String> jvm = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         jvm.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("--add-") || a.startsWith("-D") || a.startsWith("-Xmn") || a.endsWith("UseTransparentHugePages")).toList());
+                .filter(a -> a.startsWith("--add-") || a.startsWith("-D") || a.endsWith("UseTransparentHugePages")).toList());
         // The heap `torus run` gives each of n workers: with a small one (768m: 1 MiB G1 regions) the
         // first layer's 800 KB gradient is a humongous object, and the GCs it triggers took 16 % of a
         // DDP worker's time, stalling its peer too.
-        String heap = AgentSettings.fromDefaults().heapFor(n);
+        AgentSettings workers = AgentSettings.fromDefaults();
+        String heap = workers.heapFor(n);
+        jvm.addAll(workers.youngGenFlags(n)); // as `torus run` starts n workers: a small young generation for one only
         jvm.addAll(List.of("-Xmx" + heap, "-cp", System.getProperty("java.class.path"), DdpBench.class.getName(), mode,
                 Integer.toString(config.batch()), Integer.toString(config.warmup()), Integer.toString(config.steps()),
                 Long.toString(config.firstBucketBytes()), Long.toString(config.bucketBytes())));

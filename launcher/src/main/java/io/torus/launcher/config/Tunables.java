@@ -27,7 +27,7 @@ public final class Tunables {
         add(Tunable.integer("torus.run.rdzv-port", 0, 65535));
         add(Tunable.nonBlank("torus.run.runs-dir", "a directory path without blanks"));
         add(Tunable.heap("torus.worker.heap"));
-        add(Tunable.heap("torus.worker.young-gen"));
+        add(new Tunable("torus.worker.young-gen", v -> v.matches("auto|g1|\\d+[kKmMgG]?"), "auto, g1 or a size such as 16m"));
         add(Tunable.oneOf("torus.worker.huge-pages", List.of("auto", "on", "off")));
         add(Tunable.text("torus.worker.jvm-opts", "JVM options separated by spaces"));
         add(Tunable.oneOf("torus.worker.cds", List.of("auto", "off")));

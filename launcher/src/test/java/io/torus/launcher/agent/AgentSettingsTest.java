@@ -68,22 +68,20 @@ class AgentSettingsTest {
     }
 
     @Test
-    void youngGeneration_defaultIsSmallAndFixed_autoLeavesItToG1_userOptionsComeLater() {
-        List<String> standard = AgentSettings.fromDefaults().jvmFlags();
-        assertTrue(standard.contains("-Xmn16m"), standard.toString());
-        TorusConfig auto = TorusConfig.standard().withOverride("torus.worker.young-gen", "auto", "flag --test");
-        assertTrue(AgentSettings.from(auto).jvmFlags().stream().noneMatch(f -> f.startsWith("-Xmn")));
-        TorusConfig mine = TorusConfig.standard().withOverride("torus.worker.young-gen", "64m", "flag --test")
-                .withOverride("torus.worker.jvm-opts", "-Xmn32m", "flag --test");
-        List<String> flags = AgentSettings.from(mine).jvmFlags();
-        assertTrue(flags.indexOf("-Xmn64m") >= 0 && flags.indexOf("-Xmn64m") < flags.indexOf("-Xmn32m"),
-                "the setting, then the user's jvm-opts, which win: " + flags);
+    void youngGeneration_autoIsSmallForOneWorkerOnly_g1AndSizesAsSaid() {
+        AgentSettings standard = AgentSettings.fromDefaults();
+        assertEquals(List.of("-Xmn" + AgentSettings.SOLO_YOUNG_GEN), standard.youngGenFlags(1));
+        assertEquals(List.of(), standard.youngGenFlags(2));
+        TorusConfig g1 = TorusConfig.standard().withOverride("torus.worker.young-gen", "g1", "flag --test");
+        assertEquals(List.of(), AgentSettings.from(g1).youngGenFlags(1));
+        TorusConfig sized = TorusConfig.standard().withOverride("torus.worker.young-gen", "64m", "flag --test");
+        assertEquals(List.of("-Xmn64m"), AgentSettings.from(sized).youngGenFlags(4));
     }
 
     @Test
     void youngGeneration_malformed_rejectedNamingKey() {
         String msg = assertThrows(IllegalArgumentException.class,
                 () -> TorusConfig.standard().withOverride("torus.worker.young-gen", "small", "flag --test")).getMessage();
-        assertTrue(msg.startsWith("torus.worker.young-gen=small") && msg.contains("expected auto or a size"), msg);
+        assertEquals("torus.worker.young-gen=small (from flag --test): expected auto, g1 or a size such as 16m", msg);
     }
 }
