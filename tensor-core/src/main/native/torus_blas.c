@@ -52,17 +52,20 @@ enum { TRANS = 112 };
  * slower when B does not start on a cache line (n = 256..512, 1 thread; ArrayAlignment's note
  * in io.torus.tensor has the table; A's and C's alignment made no difference, nor did B's when
  * transposed). Large Java arrays are aligned by Torus itself; smaller ones (under half a G1
- * region) move with every collection and start 16 bytes past a line. For those, when A has at
- * least ALIGN_MIN_M rows (so that B is read often enough to repay one copy), B is first copied
- * into an aligned per-thread scratch block with rows padded to whole lines.
+ * region) move with every collection and start 16 bytes past a line. For those, when the product
+ * is A x B (neither transposed) and A has at least ALIGN_MIN_M rows, B is first copied into an
+ * aligned per-thread block with rows padded to whole lines. Measured in C (1 thread, us per call,
+ * B aligned / B misaligned / B misaligned and copied): 256x256x256 NN 148 / 167 / 154;
+ * 256x128x256 NN 76.5 / 85.6 / 79.4; 128x256x256 NN 75.2 / 85.6 / 84.0; 128x256x256 TN (A
+ * transposed) 80.9 / 86.5 / 87.6: the copy pays only with many rows of A and no transposes.
  */
-enum { ALIGN_MIN_M = 128, ALIGN_MAX_BYTES = 2 << 20 };
+enum { ALIGN_MIN_M = 192, ALIGN_MAX_BYTES = 2 << 20 };
 static __thread float *scratch;
 static __thread size_t scratch_floats;
 
 /* B copied to an aligned block (rows of ldb_out floats), or NULL when it is aligned already or not worth it. */
-static const float *aligned_b(int tb, int m, int n, int k, const float *b, int ldb, int *ldb_out) {
-    if (tb == TRANS || m < ALIGN_MIN_M || ((uintptr_t) b & 63) == 0) {
+static const float *aligned_b(int ta, int tb, int m, int n, int k, const float *b, int ldb, int *ldb_out) {
+    if (ta == TRANS || tb == TRANS || m < ALIGN_MIN_M || ((uintptr_t) b & 63) == 0) {
         return NULL;
     }
     int ld = (n + 15) & ~15;
@@ -94,7 +97,7 @@ static void onednn_sgemm(int order, int ta, int tb, int m, int n, int k, float a
         omp_set_threads(onednn_threads); /* per calling thread in OpenMP, so set on every call */
     }
     int ld_aligned;
-    const float *copy = aligned_b(tb, m, n, k, b, ldb, &ld_aligned);
+    const float *copy = aligned_b(ta, tb, m, n, k, b, ldb, &ld_aligned);
     if (copy != NULL) {
         b = copy;
         ldb = ld_aligned;

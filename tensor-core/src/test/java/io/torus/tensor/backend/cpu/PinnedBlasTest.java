@@ -111,7 +111,7 @@ class PinnedBlasTest {
     @Test
     void matmul_onednnLargeProducts_agreeWithOpenBlas() {
         assumeTrue(PinnedBlas.onednnActive(), "oneDNN not in use here");
-        // {128, 128, 128} and {200, 96, 100}: small untransposed B with many rows of A, copied to an aligned block first (Note [Aligned B])
+        // {200, 96, 100} with plain A and B: a small B under many rows of A, copied to an aligned block first (Note [Aligned B])
         for (int[] s : new int[][] {{64, 784, 256}, {6, 25, 36864}, {150, 16, 4096}, {128, 128, 128}, {200, 96, 100}}) {
             for (GemmTest.Layout la : GemmTest.Layout.values()) {
                 for (GemmTest.Layout lb : new GemmTest.Layout[] {GemmTest.Layout.PLAIN, GemmTest.Layout.TRANSPOSED, GemmTest.Layout.PADDED}) {
