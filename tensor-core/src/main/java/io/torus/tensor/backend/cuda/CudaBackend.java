@@ -137,7 +137,7 @@ public final class CudaBackend implements Backend {
             d.staging.download(ptr(s), (long) s.offset() * es, hostDst.storage().array(), hostDst.offset(), n, s.dtype(), d.stream);
         } else {
             NDArray h = NDArray.empty(s.dtype(), s.shape());
-            d.staging.download(ptr(s), (long) s.offset() * es, h.storage().array(), 0, n, s.dtype(), d.stream);
+            d.staging.download(ptr(s), (long) s.offset() * es, h.storage().array(), h.offset(), n, s.dtype(), d.stream);
             hostDst.backend().copy(h, hostDst);
         }
         java.lang.ref.Reference.reachabilityFence(s);
