@@ -110,6 +110,25 @@ class NDArrayTest {
     }
 
     @Test
+    void logSoftmax_float32Rows_sameBitsAsTheStridedLoop() {
+        NDArray logits = NDArray.normal(new Generator(3), 0, 4, DType.FLOAT32, 37, 10);
+        NDArray rows = logits.logSoftmax(1); // lines of consecutive elements: the FLOAT32 fast path
+        NDArray columns = logits.transpose(0, 1).contiguous().logSoftmax(0).transpose(0, 1); // strided lines: the general loop
+        assertArrayEquals(columns.contiguous().toFloatArray(), rows.toFloatArray(), 0f);
+        float[] x = logits.toFloatArray();
+        float[] got = rows.toFloatArray();
+        for (int r = 0; r < 37; r++) {
+            double sum = 0;
+            for (int j = 0; j < 10; j++) {
+                sum += Math.exp(x[r * 10 + j]);
+            }
+            for (int j = 0; j < 10; j++) {
+                assertEquals(x[r * 10 + j] - Math.log(sum), got[r * 10 + j], 1e-5, "row " + r + ", column " + j);
+            }
+        }
+    }
+
+    @Test
     void gatherAndScatterAdd_roundTrip() {
         NDArray a = seq(2, 3);
         NDArray idx = NDArray.of(new long[] {2, 0}, 2, 1);

@@ -410,6 +410,10 @@ public final class CpuBackend implements Backend {
         int so = out.dim() == 0 ? 0 : out.strides()[dim];
         int[] xStarts = x.dim() == 0 ? new int[] {x.offset()} : StridedLoop.lineStarts(x, dim);
         int[] oStarts = out.dim() == 0 ? new int[] {out.offset()} : StridedLoop.lineStarts(out, dim);
+        if (xs.dtype() == DType.FLOAT32 && os.dtype() == DType.FLOAT32 && sx == 1 && so == 1) {
+            logSoftmaxRows(xs.floats(), xStarts, os.floats(), oStarts, len);
+            return;
+        }
         for (int l = 0; l < xStarts.length; l++) {
             int xo = xStarts[l];
             double max = Double.NEGATIVE_INFINITY;
@@ -423,6 +427,30 @@ public final class CpuBackend implements Backend {
             double lse = max + Math.log(sum);
             for (int i = 0; i < len; i++) {
                 store(os, oStarts[l] + i * so, load(xs, xo + i * sx) - lse);
+            }
+        }
+    }
+
+    /**
+     * {@link #logSoftmax} over FLOAT32 lines of consecutive elements (a classifier's logits), on
+     * the arrays directly: the same arithmetic in the same order as the general loop (max, sum of
+     * exp and log-sum-exp in double), so the same bits, without a dtype switch per element.
+     */
+    private static void logSoftmaxRows(float[] x, int[] xStarts, float[] out, int[] oStarts, int len) {
+        for (int l = 0; l < xStarts.length; l++) {
+            int xo = xStarts[l];
+            double max = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < len; i++) {
+                max = Math.max(max, x[xo + i]);
+            }
+            double sum = 0;
+            for (int i = 0; i < len; i++) {
+                sum += Math.exp(x[xo + i] - max);
+            }
+            double lse = max + Math.log(sum);
+            int oo = oStarts[l];
+            for (int i = 0; i < len; i++) {
+                out[oo + i] = (float) (x[xo + i] - lse);
             }
         }
     }
