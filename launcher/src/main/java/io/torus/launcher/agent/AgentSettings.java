@@ -77,6 +77,9 @@ public record AgentSettings(String javaCommand, String classpath, List<String> j
      * 2-vCPU VM, {@code torus bench train} (1 GiB heap), G1's sizing against {@code -Xmn16m}, in
      * turn: MLP 0.67 against 0.61-0.63 ms per step at batch 64, 1.97-1.98 against 1.84-1.88 at
      * 256; LeNet-5 4.40-4.50 against 4.16-4.17 at 64, 17.1-17.4 against 16.5-16.9 at 256.
+     * Half an hour later, with the whole VM some 10 % slower (PyTorch's steps too), the two were
+     * within noise of each other (MLP 0.69-0.73 and 2.04-2.17 ms either way): the gain depends on
+     * what else the host's caches hold, and a small young generation cost nothing either time.
      * Why not for several: collections come as often as the young generation fills, and every
      * pause of one rank stalls the others at the next collective. {@code torus bench ddp} (2 ranks,
      * MLP, batch 64): compute alone (no all-reduce) got faster with 16m (0.81-0.88 against
