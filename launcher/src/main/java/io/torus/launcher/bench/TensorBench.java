@@ -22,9 +22,9 @@ import java.util.stream.Collectors;
  * this machine, measured in the same run, one thread on every side.
  *
  * <ul>
- *   <li>sgemm: {@code NDArray.matmul} into an existing output vs OpenBLAS called directly on
- *       off-heap memory (the same library Torus uses; the ceiling for Torus's matmul) and
- *       PyTorch's {@code torch.mm(out=)}; GFLOP/s, the ratio to the best native one (goal ≥ 0.95)
+ *   <li>sgemm: {@code NDArray.matmul} into an existing output vs OpenBLAS and oneDNN called
+ *       directly on off-heap memory with A and B on 64-byte lines (the libraries Torus uses, at
+ *       their best: the ceiling for Torus's matmul) and PyTorch's {@code torch.mm(out=)}; GFLOP/s, the ratio to the best native one (goal ≥ 0.95)
  *       and to the CPU's peak ({@link CpuPeak}); then the allocating forms side by side (Note
  *       [Fresh outputs]).</li>
  *   <li>elementwise: add, mul (and in-place add) and sum over 64 MiB operands; GB/s counting
@@ -255,7 +255,7 @@ public final class TensorBench {
                     Table.ratio(torusNew[i] / ref[i], Double.NaN));
         }
         notes.add(String.format(Locale.ROOT, "GFLOP/s; peak %.1f GFLOP/s (see above). Into out: Torus a.matmul(b, c), cblas_sgemm "
-                + "and dnnl_sgemm on the same off-heap memory (no Java arrays) and torch.mm(a, b, out=c), each writing an "
+                + "and dnnl_sgemm on the same off-heap memory (no Java arrays; A and B on 64-byte lines) and torch.mm(a, b, out=c), each writing an "
                 + "existing C, as BLAS does (oneDNN direct: '—' where libdnnl.so.2 is missing or off). New result: a.matmul(b) and torch.mm(a, b), which allocate C on every call "
                 + "(Note [Fresh outputs] in TensorBench).", peak.gflops()));
         return t;
