@@ -29,7 +29,11 @@ def train(rank, world, mode, batch, warmup, steps, port):
     dist = None
     if mode != "single":
         import torch.distributed as dist
-        dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world)
+        import datetime
+        # A bounded timeout: a rendezvous or a collective that stalls fails the attempt (main retries
+        # it once on a new port) instead of hanging the benchmark.
+        dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world,
+                                timeout=datetime.timedelta(seconds=60))
         model = nn.parallel.DistributedDataParallel(model)
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     torch.manual_seed(100 + rank)
@@ -76,10 +80,15 @@ def main():
     import torch.multiprocessing as mp
     mp.spawn(train, args=(1, "single", batch, warmup, steps, 0), nprocs=1, join=True)
     for mode in ("ddp", "nosync"):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        mp.spawn(train, args=(world, mode, batch, warmup, steps, port), nprocs=world, join=True)
+        for attempt in (1, 2):
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                port = s.getsockname()[1]
+            try:
+                mp.spawn(train, args=(world, mode, batch, warmup, steps, port), nprocs=world, join=True)
+                break
+            except Exception as e:  # a rank failed or timed out: once more, then give up on this mode
+                print(f"ddp_mlp.py: {mode} attempt {attempt} failed: {e}", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":
