@@ -55,8 +55,20 @@ class AgentProcessTest {
         });
         copy.setDaemon(true);
         copy.start();
-        out.await(l -> l.startsWith("[rank 0] ready")).get();
+        try {
+            out.await(l -> l.startsWith("[rank 0] ready")).get(60, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("rank 0 not ready after 60 s; the agent printed:\n" + out.text(), e);
+        }
         return agent;
+    }
+
+    /** The agent's exit status, failing with everything it printed if it has not exited within 60 s. */
+    private int exitOf(Process agent) throws InterruptedException {
+        if (!agent.waitFor(60, TimeUnit.SECONDS)) {
+            throw new AssertionError("the agent has not exited 60 s after the signal; it printed:\n" + out.text());
+        }
+        return agent.exitValue();
     }
 
     private ProcessHandle handle(String pidFile) throws Exception {
@@ -73,7 +85,7 @@ class AgentProcessTest {
             ProcessHandle child = handle("child-0.pid");
 
             agent.destroyForcibly();   // kill -9: no shutdown hook runs; the worker must notice by itself
-            assertEquals(137, agent.waitFor());
+            assertEquals(137, exitOf(agent));
             worker.onExit().orTimeout(20, TimeUnit.SECONDS).join();
             child.onExit().orTimeout(20, TimeUnit.SECONDS).join();
             assertFalse(TestSupport.isAlive(worker.pid()));
@@ -90,7 +102,7 @@ class AgentProcessTest {
 
             // SIGTERM through the handle: Process.destroy() would also close the agent's output pipe.
             agent.toHandle().destroy();   // the shutdown hook stops the workers and waits for them
-            assertNotEquals(0, agent.waitFor());
+            assertNotEquals(0, exitOf(agent));
             assertFalse(TestSupport.isAlive(worker.pid()), "worker outlived the agent");
             child.onExit().orTimeout(20, TimeUnit.SECONDS).join();
             assertFalse(TestSupport.isAlive(child.pid()));
@@ -109,7 +121,7 @@ class AgentProcessTest {
             // SIGINT, as Ctrl-C sends it (to the agent only here, not to its process group).
             Process kill = new ProcessBuilder("kill", "-INT", Long.toString(agent.pid())).inheritIO().start();
             assertEquals(0, kill.waitFor());
-            assertEquals(130, agent.waitFor(), out.text());
+            assertEquals(130, exitOf(agent), out.text());
             assertAgentReportedWorkersGone();
             child.onExit().orTimeout(20, TimeUnit.SECONDS).join();
             assertFalse(TestSupport.isAlive(child.pid()));
