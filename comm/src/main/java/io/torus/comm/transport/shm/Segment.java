@@ -100,13 +100,7 @@ final class Segment {
         if (Integer.bitCount(capacity) != 1 || capacity < 64 * 1024) {
             throw new IllegalArgumentException("shm ring capacity " + capacity + ": expected a power of two >= 64 KiB");
         }
-        MappedByteBuffer map;
-        try (FileChannel ch = FileChannel.open(path, java.util.Set.of(StandardOpenOption.CREATE_NEW,
-                StandardOpenOption.READ, StandardOpenOption.WRITE), ShmFiles.ownerOnly())) {
-            ch.truncate(0);
-            map = ch.map(FileChannel.MapMode.READ_WRITE, 0, (long) DATA_START + capacity);
-        }
-        map.order(ByteOrder.nativeOrder());
+        MappedByteBuffer map = ShmFiles.createMapped(path, (long) DATA_START + capacity);
         map.putLong(OFF_CAPACITY, capacity);
         map.putInt(OFF_FROM, from);
         map.putInt(OFF_TO, to);
@@ -120,25 +114,10 @@ final class Segment {
      * yet initialized. The producer's side; checks that the file is the link it expects.
      */
     static Segment tryAttach(Path path, int from, int to, int ownUid) throws IOException {
-        MappedByteBuffer map;
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            // Only a file of this user that nobody else may open: never write tensors into a file
-            // another user planted under the expected name.
-            int uid = (Integer) java.nio.file.Files.getAttribute(path, "unix:uid");
-            int mode = (Integer) java.nio.file.Files.getAttribute(path, "unix:mode") & 0777;
-            if (uid != ownUid || mode != 0600) {
-                throw new IllegalStateException("shm link file " + path + " belongs to uid " + uid + " with mode "
-                        + Integer.toOctalString(mode) + ": expected uid " + ownUid + " and mode 600; refusing to use it");
-            }
-            long size = ch.size();
-            if (size < DATA_START) {
-                return null;
-            }
-            map = ch.map(FileChannel.MapMode.READ_WRITE, 0, size);
-        } catch (java.nio.file.NoSuchFileException e) {
+        MappedByteBuffer map = ShmFiles.mapOwned(path, "link", ownUid, size -> size >= DATA_START);
+        if (map == null) {
             return null;
         }
-        map.order(ByteOrder.nativeOrder());
         if ((long) LONGS.getAcquire(map, OFF_MAGIC) != MAGIC) {
             return null;
         }

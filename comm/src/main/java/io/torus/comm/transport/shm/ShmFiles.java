@@ -4,14 +4,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Set;
+import java.util.function.LongPredicate;
 import java.util.regex.Pattern;
 
 /**
@@ -39,6 +46,44 @@ final class ShmFiles {
 
     static FileAttribute<?> ownerOnly() {
         return PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+    }
+
+    /** Creates {@code path} owner-only (it must not exist) and maps its {@code bytes} read-write, in native byte order. */
+    static MappedByteBuffer createMapped(Path path, long bytes) throws IOException {
+        MappedByteBuffer map;
+        try (FileChannel ch = FileChannel.open(path, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                StandardOpenOption.WRITE), ownerOnly())) {
+            map = ch.map(FileChannel.MapMode.READ_WRITE, 0, bytes);
+        }
+        map.order(ByteOrder.nativeOrder());
+        return map;
+    }
+
+    /**
+     * Maps another rank's {@code kind} file ("link", "window") read-write, in native byte order,
+     * or returns null while it does not exist or its size is not yet {@code ready}. Only a file
+     * of this user that nobody else may open: never write tensors into a file another user
+     * planted under the expected name.
+     */
+    static MappedByteBuffer mapOwned(Path path, String kind, int ownUid, LongPredicate ready) throws IOException {
+        MappedByteBuffer map;
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            int uid = (Integer) Files.getAttribute(path, "unix:uid");
+            int mode = (Integer) Files.getAttribute(path, "unix:mode") & 0777;
+            if (uid != ownUid || mode != 0600) {
+                throw new IllegalStateException("shm " + kind + " file " + path + " belongs to uid " + uid + " with mode "
+                        + Integer.toOctalString(mode) + ": expected uid " + ownUid + " and mode 600; refusing to use it");
+            }
+            long size = ch.size();
+            if (!ready.test(size)) {
+                return null;
+            }
+            map = ch.map(FileChannel.MapMode.READ_WRITE, 0, size);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+        map.order(ByteOrder.nativeOrder());
+        return map;
     }
 
     /** The default directory: {@code /dev/shm} if usable, else {@code java.io.tmpdir}. */

@@ -13,12 +13,9 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.Set;
 
 /*
  * The shared windows of a shared-memory group (SharedWindows): every rank creates one file, maps
@@ -235,12 +232,7 @@ final class Windows implements SharedWindows {
     }
 
     private static MappedByteBuffer create(Path path, int capacity, int rank, int worldSize) throws IOException {
-        MappedByteBuffer map;
-        try (FileChannel ch = FileChannel.open(path, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                StandardOpenOption.WRITE), ShmFiles.ownerOnly())) {
-            map = ch.map(FileChannel.MapMode.READ_WRITE, 0, (long) DATA_START + 2L * capacity);
-        }
-        map.order(ByteOrder.nativeOrder());
+        MappedByteBuffer map = ShmFiles.createMapped(path, (long) DATA_START + 2L * capacity);
         map.putLong(OFF_CAPACITY, capacity);
         map.putInt(OFF_RANK, rank);
         map.putInt(OFF_WORLD, worldSize);
@@ -252,22 +244,10 @@ final class Windows implements SharedWindows {
     /** Maps rank {@code owner}'s window file and counts this rank in, or returns null while it is not ready. */
     private static MappedByteBuffer tryAttach(Path path, int owner, int worldSize, int capacity, int ownUid)
             throws IOException {
-        MappedByteBuffer map;
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            int uid = (Integer) Files.getAttribute(path, "unix:uid");
-            int mode = (Integer) Files.getAttribute(path, "unix:mode") & 0777;
-            if (uid != ownUid || mode != 0600) {
-                throw new IllegalStateException("shm window file " + path + " belongs to uid " + uid + " with mode "
-                        + Integer.toOctalString(mode) + ": expected uid " + ownUid + " and mode 600; refusing to use it");
-            }
-            if (ch.size() != (long) DATA_START + 2L * capacity) {
-                return null;
-            }
-            map = ch.map(FileChannel.MapMode.READ_WRITE, 0, ch.size());
-        } catch (java.nio.file.NoSuchFileException e) {
+        MappedByteBuffer map = ShmFiles.mapOwned(path, "window", ownUid, size -> size == (long) DATA_START + 2L * capacity);
+        if (map == null) {
             return null;
         }
-        map.order(ByteOrder.nativeOrder());
         if ((long) LONGS.getAcquire(map, OFF_MAGIC) != MAGIC) {
             Unmapper.unmap(map);
             return null;
