@@ -539,9 +539,6 @@ public final class ShmTransport implements Transport {
         } catch (PeerLostException e) {
             fail(e.lostRank(), e.reason());
             throw e;
-        } catch (CollectiveMismatchException e) {
-            fail(rank, "aborted the group: " + e.getMessage());
-            throw e;
         } finally {
             exit();
         }
