@@ -69,7 +69,7 @@ final class Reductions {
         @Override
         public void fold(Object acc, int accOffset, ByteBuffer in, int at, int n) {
             DType dtype = Elements.dtype(acc);
-            ByteBuffer le = in.order() == ByteOrder.LITTLE_ENDIAN ? in : in.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer le = littleEndian(in);
             if (VectorSums.ENABLED && (op == ReduceOp.SUM || op == ReduceOp.AVG)) {
                 if (dtype == DType.FLOAT32) {
                     VectorSums.add((float[]) acc, accOffset, le, at, n);
@@ -79,9 +79,7 @@ final class Reductions {
                     return;
                 }
             }
-            if (stage == null || Elements.dtype(stage) != dtype) {
-                stage = Storage.newArray(dtype, STAGE);
-            }
+            stage = stage(stage, dtype);
             int size = Elements.byteSize(dtype);
             for (int done = 0; done < n; ) {
                 int k = Math.min(STAGE, n - done);
@@ -94,8 +92,8 @@ final class Reductions {
         @Override
         public void foldTo(Object acc, int accOffset, ByteBuffer in, int inAt, ByteBuffer out, int outAt, int n) {
             DType dtype = Elements.dtype(acc);
-            ByteBuffer le = in.order() == ByteOrder.LITTLE_ENDIAN ? in : in.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-            ByteBuffer leOut = out.order() == ByteOrder.LITTLE_ENDIAN ? out : out.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer le = littleEndian(in);
+            ByteBuffer leOut = littleEndian(out);
             if (VectorSums.ENABLED && (op == ReduceOp.SUM || op == ReduceOp.AVG)) {
                 if (dtype == DType.FLOAT32) {
                     VectorSums.add((float[]) acc, accOffset, le, inAt, leOut, outAt, n);
@@ -105,12 +103,8 @@ final class Reductions {
                     return;
                 }
             }
-            if (stage == null || Elements.dtype(stage) != dtype) {
-                stage = Storage.newArray(dtype, STAGE);
-            }
-            if (stageAcc == null || Elements.dtype(stageAcc) != dtype) {
-                stageAcc = Storage.newArray(dtype, STAGE);
-            }
+            stage = stage(stage, dtype);
+            stageAcc = stage(stageAcc, dtype);
             int size = Elements.byteSize(dtype);
             for (int done = 0; done < n; ) {
                 int k = Math.min(STAGE, n - done);
@@ -120,6 +114,16 @@ final class Reductions {
                 Elements.write(stageAcc, 0, k, leOut.duplicate().position(outAt + done * size));
                 done += k;
             }
+        }
+
+        /** The buffer's bytes in little-endian order (the wire's): itself, or a view. */
+        private static ByteBuffer littleEndian(ByteBuffer b) {
+            return b.order() == ByteOrder.LITTLE_ENDIAN ? b : b.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        }
+
+        /** {@code current} if it is a staging array of {@code dtype}, else a new one. */
+        private static Object stage(Object current, DType dtype) {
+            return current != null && Elements.dtype(current) == dtype ? current : Storage.newArray(dtype, STAGE);
         }
     }
 
