@@ -1,6 +1,7 @@
 package io.torus.launcher.agent;
 
 import io.torus.launcher.config.TorusConfig;
+import io.torus.launcher.config.Tunable;
 import io.torus.launcher.config.Tunables;
 
 import java.io.IOException;
@@ -49,19 +50,21 @@ public record AgentSettings(String javaCommand, String classpath, List<String> j
             throw new IllegalArgumentException("java command '" + javaCommand + "': expected a path to java");
         }
         jvmFlags = List.copyOf(jvmFlags);
-        if (!workerHeap.equals("auto") && !workerHeap.matches("\\d+[kKmMgG]?")) {
-            throw new IllegalArgumentException("torus.worker.heap=" + workerHeap
-                    + ": expected auto or a size such as 2g or 768m");
-        }
-        if (!youngGen.matches("auto|g1|\\d+[kKmMgG]?")) {
-            throw new IllegalArgumentException("torus.worker.young-gen=" + youngGen
-                    + ": expected auto, g1 or a size such as 16m");
-        }
+        requireValid("torus.worker.heap", workerHeap);
+        requireValid("torus.worker.young-gen", youngGen);
         if (killGrace.isNegative()) {
             throw new IllegalArgumentException("torus.agent.kill-grace-ms=" + killGrace.toMillis() + ": expected >= 0");
         }
         if (logTailLines < 0) {
             throw new IllegalArgumentException("torus.agent.log-tail-lines=" + logTailLines + ": expected >= 0");
+        }
+    }
+
+    /** Checks {@code value} as the layered settings check {@code key} (Tunables), for values set through the with-methods. */
+    private static void requireValid(String key, String value) {
+        Tunable t = Tunables.get(key);
+        if (!t.valid().test(value)) {
+            throw new IllegalArgumentException(key + "=" + value + ": expected " + t.expected());
         }
     }
 
