@@ -66,10 +66,14 @@ def train(rank, world, mode, batch, warmup, steps, port):
         c = torch.tensor([cpu], dtype=torch.float64)
         dist.all_reduce(c, op=dist.ReduceOp.SUM)
         cpu = c.item()
-        dist.destroy_process_group()
     if rank == 0:
         print(f"TORCH mode={mode} ranks={world if mode != 'single' else 1} batch={batch} steps={steps} "
               f"seconds={elapsed:.6f} cpu_seconds={cpu:.6f}", flush=True)
+    if dist is not None:
+        # No destroy_process_group(): with torch 1.13's gloo it sometimes never returned here (one rank
+        # spinning for minutes after its peer had exited), hanging the benchmark after its result was
+        # known. Both ranks have finished every collective, so leaving at once loses nothing.
+        os._exit(0)
 
 
 def main():
