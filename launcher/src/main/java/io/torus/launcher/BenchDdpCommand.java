@@ -28,7 +28,7 @@ final class BenchDdpCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "64", description = "Batch size per rank (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--warmup", defaultValue = "1500", description = "Untimed steps first (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "1500", description = "Untimed steps first, at least (default: ${DEFAULT-VALUE}); Torus's workers then go on until their JIT is quiet.")
     int warmup;
 
     @Option(names = "--steps", defaultValue = "3000", description = "Timed steps (default: ${DEFAULT-VALUE}).")

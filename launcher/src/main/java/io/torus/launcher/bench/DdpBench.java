@@ -48,7 +48,8 @@ import java.util.regex.Pattern;
  *   nosync  as ddp, but every backward inside noSync(): the same processes and the same work
  *           without the gradient all-reduce.
  * Throughput is N x B x steps / time, the time being the slowest rank's for a fixed number of steps
- * after a warm-up (so every rank issues the same collectives). ratio = ddp / single, the goal
+ * after a warm-up (Torus's lasts until the JIT is quiet, see the note at warmUp; every rank runs
+ * the same steps, so every rank issues the same collectives). ratio = ddp / single, the goal
  * >= 1.0x. Exposed communication per step = ddp step time - nosync step time: what the overlap of
  * the bucket all-reduces with backward did not hide (it also includes the scheduling cost of the
  * communication threads on a busy machine). Torus also reports its Reducer's own measure: the time
@@ -267,7 +268,7 @@ public final class DdpBench {
                     double exposed = m.group(8) == null ? Double.NaN : Double.parseDouble(m.group(8));
                     byMode.put(m.group(2), new Result(Double.parseDouble(m.group(6)) / steps,
                             Double.parseDouble(m.group(7)) / steps, exposed));
-                } else if (line.contains("ReducerStats")) {
+                } else if (line.contains("ReducerStats") || line.contains("warm-up:")) {
                     System.out.println("  Torus " + line.strip());
                 } else if (line.contains("Exception") || line.contains("Error") || line.contains("error")) {
                     System.err.println("  " + line);
@@ -290,7 +291,7 @@ public final class DdpBench {
         long bucket = Long.parseLong(args[5]);
         if (mode.equals("single")) {
             Trainer t = new Trainer(mlp(), batch, 0, null);
-            t.steps(warmup);
+            warmUp(t, warmup, null);
             long cpu = cpuNanos();
             long start = System.nanoTime();
             t.steps(steps);
@@ -302,7 +303,7 @@ public final class DdpBench {
         try (ProcessGroup pg = ProcessGroup.fromEnv()) {
             DistributedDataParallel ddp = new DistributedDataParallel(mlp(), pg, firstBucket, bucket);
             Trainer t = new Trainer(ddp, batch, pg.rank(), mode.equals("nosync") ? ddp : null);
-            t.steps(warmup);
+            warmUp(t, warmup, pg);
             pg.barrier();
             ReducerStats before = ddp.stats();
             long cpu = cpuNanos();
@@ -325,6 +326,47 @@ public final class DdpBench {
                 System.out.println("  " + after);
                 System.out.flush();
             }
+        }
+    }
+
+    /*
+     * Note [Warm-up until the JIT is quiet]. C2 compiles a method after thousands of calls, so the
+     * methods a step calls once (the optimiser's step, the reducer's launch, the all-reduce itself)
+     * were still being compiled after 1,500 steps: C2 threads took 40 % of a core in each DDP worker
+     * during the timed steps (per-thread CPU from /proc). A single process hides that on the idle
+     * second core; two ranks on two cores cannot, so the ratio measured compilation, not training.
+     * The warm-up therefore runs the minimum, then blocks of WARMUP_BLOCK steps until a block in
+     * which no rank's JIT spent more than QUIET_MILLIS compiling (every rank agrees through a MAX
+     * all-reduce, so all run the same steps), at most MAX_WARMUP_BLOCKS blocks. PyTorch has no JIT,
+     * so its side keeps the fixed warm-up.
+     */
+    private static final int WARMUP_BLOCK = 500;
+    private static final int MAX_WARMUP_BLOCKS = 20;
+    private static final long QUIET_MILLIS = 10;
+
+    /** Warms {@code t} up (Note [Warm-up until the JIT is quiet]); rank 0 prints what it took. */
+    private static void warmUp(Trainer t, int minSteps, ProcessGroup pg) {
+        var jit = ManagementFactory.getCompilationMXBean();
+        t.steps(minSteps);
+        int steps = minSteps;
+        long compiled = -1;
+        for (int block = 0; block < MAX_WARMUP_BLOCKS; block++) {
+            long before = jit.getTotalCompilationTime();
+            t.steps(WARMUP_BLOCK);
+            steps += WARMUP_BLOCK;
+            compiled = jit.getTotalCompilationTime() - before;
+            if (pg != null) {
+                Tensor most = Tensor.wrap(NDArray.of(new double[] {compiled}, 1));
+                pg.allReduce(most, ReduceOp.MAX);
+                compiled = (long) most.data().getDouble(0);
+            }
+            if (compiled <= QUIET_MILLIS) {
+                break;
+            }
+        }
+        if (pg == null || pg.rank() == 0) {
+            System.out.printf("  warm-up: %d steps, the JIT compiled for %d ms in the last %d%s%n", steps, compiled,
+                    WARMUP_BLOCK, compiled <= QUIET_MILLIS ? "" : " (still busy: stopped at the cap)");
         }
     }
 
