@@ -44,6 +44,8 @@ public final class CommBench {
     private static final Pattern GLOO = Pattern.compile("GLOO ranks=(\\d+) mib=(\\d+) seconds=([0-9.]+) busbw_gbs=([0-9.]+)");
     private static final Pattern TORUS = Pattern.compile("TORUS ranks=(\\d+) mib=(\\d+) seconds=([0-9.]+) busbw_gbs=([0-9.]+)");
 
+    private static final int MAX_WARMUP_BLOCKS = 10;
+
     private final int[] ranks;
     private final int[] sizesMib;
     private final int iters;
@@ -234,6 +236,8 @@ public final class CommBench {
                 Matcher m = pattern.matcher(line);
                 if (m.find()) {
                     byMib.put(Integer.parseInt(m.group(2)), Double.parseDouble(m.group(4)));
+                } else if (line.contains("still busy")) {
+                    System.out.println(line);
                 } else if (line.contains("Exception") || line.contains("Error")) {
                     System.err.println("  " + line);
                 }
@@ -253,7 +257,9 @@ public final class CommBench {
     /**
      * Untimed all-reduces before each size: at least 256 MiB or 3, the same count on every rank (and
      * in gloo_allreduce.py). A single one left the JIT compiling the Netty and copy paths during
-     * the timed iterations, a few seconds of CPU per worker JVM on two cores.
+     * the timed iterations, a few seconds of CPU per worker JVM on two cores. Then blocks of
+     * max(2, 64 / mib) until the JIT is quiet, at most MAX_WARMUP_BLOCKS (Note [Warm-up until the JIT
+     * is quiet] in JitWarmUp); a cell whose JIT never settled says so.
      */
     static int warmups(int mib) {
         return Math.max(3, 256 / Math.max(1, mib));
@@ -272,6 +278,12 @@ public final class CommBench {
                 for (int w = 0; w < warmups(mib); w++) {
                     pg.allReduce(t, ReduceOp.SUM);
                 }
+                int perBlock = Math.max(2, 64 / mib);
+                JitWarmUp.Result warm = JitWarmUp.run(() -> {
+                    for (int w = 0; w < perBlock; w++) {
+                        pg.allReduce(t, ReduceOp.SUM);
+                    }
+                }, pg, MAX_WARMUP_BLOCKS);
                 double[] times = new double[count];
                 for (int k = 0; k < count; k++) {
                     pg.barrier();
@@ -286,6 +298,7 @@ public final class CommBench {
                 double busbw = 2.0 * (n - 1) / n * mib * (1 << 20) / median / 1e9;
                 if (pg.rank() == 0) {
                     System.out.printf("TORUS ranks=%d mib=%d seconds=%.6f busbw_gbs=%.3f%n", n, mib, median, busbw);
+                    System.out.printf("  warm-up of %d ranks x %d MiB: %d + %d-all-reduce %s%n", n, mib, warmups(mib), perBlock, warm);
                     System.out.flush();
                 }
             }

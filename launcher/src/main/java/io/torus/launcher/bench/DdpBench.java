@@ -48,7 +48,7 @@ import java.util.regex.Pattern;
  *   nosync  as ddp, but every backward inside noSync(): the same processes and the same work
  *           without the gradient all-reduce.
  * Throughput is N x B x steps / time, the time being the slowest rank's for a fixed number of steps
- * after a warm-up (Torus's lasts until the JIT is quiet, see the note at warmUp; every rank runs
+ * after a warm-up (Torus's lasts until the JIT is quiet: Note [Warm-up until the JIT is quiet] in JitWarmUp; every rank runs
  * the same steps, so every rank issues the same collectives). ratio = ddp / single, the goal
  * >= 1.0x. Exposed communication per step = ddp step time - nosync step time: what the overlap of
  * the bucket all-reduces with backward did not hide (it also includes the scheduling cost of the
@@ -329,46 +329,17 @@ public final class DdpBench {
         }
     }
 
-    /*
-     * Note [Warm-up until the JIT is quiet]. C2 compiles a method after thousands of calls, so the
-     * methods a step calls once (the optimiser's step, the reducer's launch, the all-reduce itself)
-     * were still being compiled after 1,500 steps: C2 threads took 40 % of a core in each DDP worker
-     * during the timed steps (per-thread CPU from /proc). A single process hides that on the idle
-     * second core; two ranks on two cores cannot, so the ratio measured compilation, not training.
-     * The warm-up therefore runs the minimum, then blocks of WARMUP_BLOCK steps until a block in
-     * which no rank's JIT spent more than QUIET_MILLIS compiling (every rank agrees through a MAX
-     * all-reduce, so all run the same steps), at most MAX_WARMUP_BLOCKS blocks. PyTorch has no JIT,
-     * so its side keeps the fixed warm-up.
-     */
-    private static final int WARMUP_BLOCK = 500;
-    private static final int MAX_WARMUP_BLOCKS = 20;
-    private static final long QUIET_MILLIS = 10;
-
-    /** Warms {@code t} up (Note [Warm-up until the JIT is quiet]); rank 0 prints what it took. */
+    /** Warms {@code t} up: the minimum, then blocks of 500 steps (Note [Warm-up until the JIT is quiet] in JitWarmUp). */
     private static void warmUp(Trainer t, int minSteps, ProcessGroup pg) {
-        var jit = ManagementFactory.getCompilationMXBean();
         t.steps(minSteps);
-        int steps = minSteps;
-        long compiled = -1;
-        for (int block = 0; block < MAX_WARMUP_BLOCKS; block++) {
-            long before = jit.getTotalCompilationTime();
-            t.steps(WARMUP_BLOCK);
-            steps += WARMUP_BLOCK;
-            compiled = jit.getTotalCompilationTime() - before;
-            if (pg != null) {
-                Tensor most = Tensor.wrap(NDArray.of(new double[] {compiled}, 1));
-                pg.allReduce(most, ReduceOp.MAX);
-                compiled = (long) most.data().getDouble(0);
-            }
-            if (compiled <= QUIET_MILLIS) {
-                break;
-            }
-        }
+        JitWarmUp.Result r = JitWarmUp.run(() -> t.steps(WARMUP_BLOCK), pg, MAX_WARMUP_BLOCKS);
         if (pg == null || pg.rank() == 0) {
-            System.out.printf("  warm-up: %d steps, the JIT compiled for %d ms in the last %d%s%n", steps, compiled,
-                    WARMUP_BLOCK, compiled <= QUIET_MILLIS ? "" : " (still busy: stopped at the cap)");
+            System.out.printf("  warm-up: %d steps; %d-step %s%n", minSteps + r.blocks() * WARMUP_BLOCK, WARMUP_BLOCK, r);
         }
     }
+
+    private static final int WARMUP_BLOCK = 500;
+    private static final int MAX_WARMUP_BLOCKS = 20;
 
     /** CPU time of this whole process (every thread: training, communication, Netty, GC, JIT). */
     private static long cpuNanos() {
