@@ -128,6 +128,27 @@ final class Reductions {
     }
 
     /** Completes a reduction of {@code worldSize} contributions: AVG divides the sum; the others do nothing. */
+    /**
+     * A chunk's last fold ({@code fold}, made by {@link #fold} for {@code op}), its {@link #finish}
+     * and its publication in one pass:
+     * {@code data[offset + i] = data[offset + i] (op) in[i]}, finished, then written to {@code out}
+     * ({@code in} and {@code out} little-endian at bytes {@code inAt} and {@code outAt}, both
+     * buffers' positions left as they are). Each element gets the same operations as {@code fold},
+     * {@code finish} and {@link Elements#write} one after the other, so the same bits; FLOAT32 SUM
+     * and AVG (a gradient all-reduce) make one pass over the piece instead of three.
+     */
+    static void foldFinishWrite(Fold fold, ReduceOp op, int worldSize, Object data, int offset, ByteBuffer in, int inAt,
+                                ByteBuffer out, int outAt, int n) {
+        if (data instanceof float[] f && (op == ReduceOp.SUM || op == ReduceOp.AVG) && VectorSums.ENABLED) {
+            VectorSums.addDivideCopy(f, offset, OpFold.littleEndian(in), inAt, op == ReduceOp.AVG ? worldSize : 1,
+                    OpFold.littleEndian(out), outAt, n);
+            return;
+        }
+        fold.fold(data, offset, in, inAt, n);
+        finish(op, data, offset, n, worldSize);
+        Elements.write(data, offset, n, out.duplicate().position(outAt));
+    }
+
     static void finish(ReduceOp op, Object data, int offset, int n, int worldSize) {
         if (op != ReduceOp.AVG || worldSize == 1) {
             return;

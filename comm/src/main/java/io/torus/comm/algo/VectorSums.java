@@ -50,6 +50,14 @@ final class VectorSums {
         Lanes.add(acc, a, in, inAt, out, outAt, n);
     }
 
+    /**
+     * {@code acc[a + i] = (acc[a + i] + in[i]) / divisor}, the division skipped when {@code divisor} is 1, and the result also
+     * stored to {@code out}; {@code in} and {@code out} little-endian floats at bytes {@code inAt} and {@code outAt}.
+     */
+    static void addDivideCopy(float[] acc, int a, ByteBuffer in, int inAt, int divisor, ByteBuffer out, int outAt, int n) {
+        Lanes.addDivideCopy(acc, a, in, inAt, divisor, out, outAt, n);
+    }
+
     /** The code that names vector types, in its own class so that it is loaded only when enabled. */
     private static final class Lanes {
         private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
@@ -118,6 +126,29 @@ final class VectorSums {
             }
             for (; i < n; i++) {
                 out.putDouble(outAt + i * Double.BYTES, acc[a + i] + in.getDouble(inAt + i * Double.BYTES));
+            }
+        }
+
+        static void addDivideCopy(float[] acc, int a, ByteBuffer in, int inAt, int divisor, ByteBuffer out, int outAt, int n) {
+            float d = divisor;
+            boolean divide = divisor != 1;
+            int i = 0;
+            for (int bound = FS.loopBound(n); i < bound; i += FS.length()) {
+                FloatVector v = FloatVector.fromArray(FS, acc, a + i)
+                        .add(FloatVector.fromByteBuffer(FS, in, inAt + i * Float.BYTES, ByteOrder.LITTLE_ENDIAN));
+                if (divide) {
+                    v = v.div(d);
+                }
+                v.intoArray(acc, a + i);
+                v.intoByteBuffer(out, outAt + i * Float.BYTES, ByteOrder.LITTLE_ENDIAN);
+            }
+            for (; i < n; i++) {
+                float x = acc[a + i] + in.getFloat(inAt + i * Float.BYTES);
+                if (divide) {
+                    x /= d;
+                }
+                acc[a + i] = x;
+                out.putFloat(outAt + i * Float.BYTES, x);
             }
         }
 

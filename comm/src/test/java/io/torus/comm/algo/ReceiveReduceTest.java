@@ -198,6 +198,42 @@ class ReceiveReduceTest {
     }
 
     /** LENGTH + AT + 5 elements (seeded) with signed zeros, infinities, NaN and overflow-prone values mixed in. */
+    /**
+     * The shared windows' last fold of a chunk: {@link Reductions#foldFinishWrite} in one pass
+     * against fold, finish and write one after the other, bit for bit in both the array and the
+     * window, for every dtype and op, 2 and 3 ranks (AVG divides by either), a big-endian and a
+     * little-endian window, at unaligned byte offsets.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void foldFinishWrite_matchesFoldThenFinishThenWriteBitForBit(DType dtype, ReduceOp op) {
+        int size = Elements.byteSize(dtype);
+        Object incoming = values(dtype, 3);
+        for (int worldSize : new int[] {2, 3}) {
+            for (java.nio.ByteOrder order : List.of(java.nio.ByteOrder.BIG_ENDIAN, java.nio.ByteOrder.LITTLE_ENDIAN)) {
+                java.nio.ByteBuffer in = java.nio.ByteBuffer.allocateDirect((LENGTH + 8) * size + 16).order(order);
+                Elements.write(incoming, 0, LENGTH, in.duplicate().position(4));
+                java.nio.ByteBuffer fusedOut = java.nio.ByteBuffer.allocateDirect(in.capacity()).order(order);
+                java.nio.ByteBuffer stepsOut = java.nio.ByteBuffer.allocateDirect(in.capacity()).order(order);
+                Object fused = values(dtype, 4);
+                Object steps = copyOf(fused);
+                Fold fold = Reductions.fold(op);
+                Reductions.foldFinishWrite(fold, op, worldSize, fused, AT, in, 4, fusedOut, 8, LENGTH);
+                fold.fold(steps, AT, in, 4, LENGTH);
+                Reductions.finish(op, steps, AT, LENGTH, worldSize);
+                Elements.write(steps, AT, LENGTH, stepsOut.duplicate().position(8));
+                String where = dtype + " " + op + ", " + worldSize + " ranks, " + order;
+                assertArrayEquals(bits(steps), bits(fused), where + ": array");
+                Object fromFused = Storage.newArray(dtype, LENGTH);
+                Object fromSteps = Storage.newArray(dtype, LENGTH);
+                Elements.read(fusedOut.duplicate().position(8), fromFused, 0, LENGTH);
+                Elements.read(stepsOut.duplicate().position(8), fromSteps, 0, LENGTH);
+                assertArrayEquals(bits(fromSteps), bits(fromFused), where + ": window");
+                org.junit.jupiter.api.Assertions.assertEquals(0, fusedOut.position(), where + ": out's position moved");
+            }
+        }
+    }
+
     private static Object values(DType dtype, long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
         int n = LENGTH + AT + 5;
