@@ -18,7 +18,8 @@ Every line on stdout is one flat JSON object with a "kind":
               median seconds per step and samples/s
   error       message (then exit status 3)
 
-Timing is the Java side's: one call to size the sample (enough calls to last --min-sample-ms),
+Timing is the Java side's: one untimed call, then untimed calls for a tenth of --min-sample-ms to
+size the sample (enough calls to last --min-sample-ms),
 --warmup samples, then the median of --reps timed samples, time.perf_counter_ns.
 """
 import argparse
@@ -60,10 +61,16 @@ def measure_interleaved(ops, warmup, reps, min_sample_ns):
     """measure() for ops that will be compared, their samples taken in turn (as Timing.measureInterleaved)."""
     inner = []
     for op in ops:
-        t0 = time.perf_counter_ns()
-        op()
-        first = max(1, time.perf_counter_ns() - t0)
-        inner.append(max(1, -(-min_sample_ns // first)))
+        op()  # the first call may pay one-time costs: size samples on the calls after it (as Timing)
+        calls, t0 = 0, time.perf_counter_ns()
+        while True:
+            op()
+            calls += 1
+            dt = time.perf_counter_ns() - t0
+            if dt >= min_sample_ns // 10 or calls >= 1_000_000:
+                break
+        per_call = max(1, dt // calls)
+        inner.append(max(1, min(1_000_000, -(-min_sample_ns // per_call))))
     samples = [[] for _ in ops]
     for i in range(warmup + reps):
         for o, op in enumerate(ops):
