@@ -48,8 +48,8 @@ import java.util.regex.Pattern;
  *   nosync  as ddp, but every backward inside noSync(): the same processes and the same work
  *           without the gradient all-reduce.
  * Throughput is N x B x steps / time, the time being the slowest rank's for a fixed number of steps
- * after a warm-up (Torus's lasts until the JIT is quiet: Note [Warm-up until the JIT is quiet] in JitWarmUp; every rank runs
- * the same steps, so every rank issues the same collectives). ratio = ddp / single, the goal
+ * after a warm-up (Torus's lasts until the JIT is quiet, Note [Warm-up until the JIT is quiet] in
+ * JitWarmUp; every rank runs the same steps, so every rank issues the same collectives). ratio = ddp / single, the goal
  * >= 1.0x. Exposed communication per step = ddp step time - nosync step time: what the overlap of
  * the bucket all-reduces with backward did not hide (it also includes the scheduling cost of the
  * communication threads on a busy machine). Torus also reports its Reducer's own measure: the time
