@@ -116,11 +116,6 @@ final class Reductions {
             }
         }
 
-        /** The buffer's bytes in little-endian order (the wire's): itself, or a view. */
-        private static ByteBuffer littleEndian(ByteBuffer b) {
-            return b.order() == ByteOrder.LITTLE_ENDIAN ? b : b.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-        }
-
         /** {@code current} if it is a staging array of {@code dtype}, else a new one. */
         private static Object stage(Object current, DType dtype) {
             return current != null && Elements.dtype(current) == dtype ? current : Storage.newArray(dtype, STAGE);
@@ -140,13 +135,18 @@ final class Reductions {
     static void foldFinishWrite(Fold fold, ReduceOp op, int worldSize, Object data, int offset, ByteBuffer in, int inAt,
                                 ByteBuffer out, int outAt, int n) {
         if (data instanceof float[] f && (op == ReduceOp.SUM || op == ReduceOp.AVG) && VectorSums.ENABLED) {
-            VectorSums.addDivideCopy(f, offset, OpFold.littleEndian(in), inAt, op == ReduceOp.AVG ? worldSize : 1,
-                    OpFold.littleEndian(out), outAt, n);
+            VectorSums.addDivideCopy(f, offset, littleEndian(in), inAt, op == ReduceOp.AVG ? worldSize : 1,
+                    littleEndian(out), outAt, n);
             return;
         }
         fold.fold(data, offset, in, inAt, n);
         finish(op, data, offset, n, worldSize);
         Elements.write(data, offset, n, out.duplicate().position(outAt));
+    }
+
+    /** The buffer's bytes in little-endian order (the wire's): itself, or a view. */
+    private static ByteBuffer littleEndian(ByteBuffer b) {
+        return b.order() == ByteOrder.LITTLE_ENDIAN ? b : b.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     }
 
     static void finish(ReduceOp op, Object data, int offset, int n, int worldSize) {

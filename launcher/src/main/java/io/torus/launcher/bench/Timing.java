@@ -8,7 +8,8 @@ import java.util.List;
  * How every number in {@code torus bench} is taken (and, line for line, in
  * {@code scripts/bench/torch_reference.py}): one untimed call, then untimed calls for a tenth of
  * {@code minSampleNanos}, size a sample to enough calls to last {@code minSampleNanos};
- * {@code warmup} samples run untimed; then the median of {@code reps} timed samples, {@link System#nanoTime()}, divided by the calls per sample. Ops
+ * {@code warmup} samples run untimed; then the median of {@code reps} timed samples,
+ * {@link System#nanoTime()}, divided by the calls per sample. Ops
  * that will be compared take their samples in turn ({@link #measureInterleaved}).
  *
  * @param warmup         untimed samples after the sizing calls
@@ -46,8 +47,8 @@ public record Timing(int warmup, int reps, long minSampleNanos) {
         int k = ops.size();
         int[] inner = new int[k];
         for (int o = 0; o < k; o++) {
-            // Size the samples on calls after the first, which may pay one-time costs (oneDNN
-            // generating its kernels for a new shape, a thread's first scratch buffer). Measured: the
+            // Size the samples on calls after the first, which may pay one-time costs (code or
+            // buffers a library sets up on its first call for a shape; not profiled). Measured: the
             // first Torus sgemm n = 256 call took 27 ms against 160 us for the next ones, so its
             // samples were 4 calls long, each starting from a cold cache; the ratio to oneDNN read
             // 0.81-0.84x sized that way and 0.92-0.98x sized on warm calls.
